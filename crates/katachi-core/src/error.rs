@@ -1,0 +1,54 @@
+//! The one error type of katachi.
+
+/// Everything that can go wrong when runtime data meets a typed shape.
+///
+/// Every message says what was expected and what was found, in plain numbers;
+/// shapes print as `[_, 784]`, where `_` is an extent only known at run time.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Error {
+    /// A buffer's length does not match the shape it is meant to fill.
+    #[error("{what}: expected {expected} elements for shape {shape}, found {found}")]
+    Length {
+        /// What was being built, e.g. `"tensor data"`.
+        what: &'static str,
+        /// The shape, e.g. `[2, 3]`.
+        shape: String,
+        /// Elements the shape holds.
+        expected: usize,
+        /// Elements supplied.
+        found: usize,
+    },
+    /// Runtime extents do not fit a typed shape, or two tensors disagree.
+    #[error("{what}: expected shape {expected}, found {found}")]
+    Shape {
+        /// What was being checked, e.g. `"zip_map"`.
+        what: &'static str,
+        /// The shape that was required.
+        expected: String,
+        /// The shape that was supplied.
+        found: String,
+    },
+    /// A class label is not below the number of classes.
+    #[error("label {label} at row {row} is out of range: there are {classes} classes (0..{classes})")]
+    LabelOutOfRange {
+        /// Row of the offending label.
+        row: usize,
+        /// The label.
+        label: usize,
+        /// Number of classes.
+        classes: usize,
+    },
+    /// A prediction and its target have different numbers of rows.
+    #[error("{what}: the input has {input} rows but the target has {target}")]
+    BatchMismatch {
+        /// What was being computed, e.g. `"cross_entropy"`.
+        what: &'static str,
+        /// Rows of the input (predictions).
+        input: usize,
+        /// Rows of the target.
+        target: usize,
+    },
+}
+
+/// `Result` with katachi's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,161 @@
+//! Activation layers: `Relu`, `Sigmoid`, `Tanh`.
+//!
+//! Each keeps only its output `y`: every derivative here can be written
+//! through `y` ([`Activation::df_from_output`]), and `backward` multiplies the
+//! upstream gradient by it in place.
+
+use std::marker::PhantomData;
+
+use super::{Layer, NO_FORWARD};
+use crate::func::{Activation, ReluFn, SigmoidFn, TanhFn};
+use crate::param::{ParamMut, ParamPath, ParamView, Parameters};
+use crate::shape::Shape;
+use crate::tensor::Tensor;
+use crate::Element;
+
+/// The shared machinery: the cached output and the loops.
+#[derive(Clone, Debug, Default)]
+struct Cache<A, E> {
+    output: Vec<E>,
+    fresh: bool,
+    activation: PhantomData<A>,
+}
+
+impl<A: Activation, E: Element> Cache<A, E> {
+    fn forward<S: Shape>(&mut self, mut x: Tensor<S, E>) -> Tensor<S, E> {
+        x.as_mut_slice().iter_mut().for_each(|v| *v = A::f(*v));
+        // Reuse the buffer: no allocation once it has reached batch size.
+        self.output.clear();
+        self.output.extend_from_slice(x.as_slice());
+        self.fresh = true;
+        x
+    }
+
+    fn backward<S: Shape>(&mut self, mut dy: Tensor<S, E>) -> Tensor<S, E> {
+        assert!(self.fresh && self.output.len() == dy.numel(), "{} layer: {NO_FORWARD}", A::NAME);
+        for (d, &y) in dy.as_mut_slice().iter_mut().zip(&self.output) {
+            *d *= A::df_from_output(y);
+        }
+        dy
+    }
+}
+
+macro_rules! activation_layer {
+    ($(#[$doc:meta])* $name:ident, $fun:ident) => {
+        $(#[$doc])*
+        #[derive(Clone, Debug, Default)]
+        pub struct $name<E: Element = f32> {
+            cache: Cache<$fun, E>,
+        }
+
+        impl<E: Element> $name<E> {
+            /// A new layer with nothing cached.
+            pub fn new() -> Self {
+                Self::default()
+            }
+        }
+
+        impl<S: Shape, E: Element> Layer<Tensor<S, E>> for $name<E> {
+            type Out = Tensor<S, E>;
+
+            fn forward(&mut self, x: Tensor<S, E>) -> Tensor<S, E> {
+                self.cache.forward(x)
+            }
+
+            fn backward(&mut self, dy: Tensor<S, E>) -> Tensor<S, E> {
+                self.cache.backward(dy)
+            }
+
+            fn predict(&self, x: Tensor<S, E>) -> Tensor<S, E> {
+                x.map($fun::f)
+            }
+        }
+
+        impl<E: Element> Parameters for $name<E> {
+            type Elem = E;
+
+            fn visit(&self, _: &ParamPath<'_>, _: &mut dyn FnMut(&ParamPath<'_>, ParamView<'_, E>)) {}
+
+            fn visit_mut(&mut self, _: &ParamPath<'_>, _: &mut dyn FnMut(&ParamPath<'_>, ParamMut<'_, E>)) {}
+        }
+    };
+}
+
+activation_layer!(
+    /// ReLU as a layer: passes positive inputs, zeroes the rest; backward lets
+    /// the gradient through only where the input was positive.
+    ///
+    /// ```
+    /// use katachi_core::prelude::*;
+    /// let mut relu = Relu::new();
+    /// let y = relu.forward(Tensor::<Rank1<3>>::from([-1.0, 0.0, 2.0]));
+    /// assert_eq!(y.as_slice(), &[0.0, 0.0, 2.0]);
+    /// let dx = relu.backward(Tensor::from([5.0, 5.0, 5.0]));
+    /// assert_eq!(dx.as_slice(), &[0.0, 0.0, 5.0]);
+    /// ```
+    Relu,
+    ReluFn
+);
+
+activation_layer!(
+    /// Sigmoid as a layer; backward multiplies by `y (1 − y)`.
+    ///
+    /// ```
+    /// use katachi_core::prelude::*;
+    /// let mut s = Sigmoid::<f64>::new();
+    /// assert_eq!(s.forward(Tensor::<Rank1<1>, f64>::from([0.0])).as_slice(), &[0.5]);
+    /// assert_eq!(s.backward(Tensor::from([1.0])).as_slice(), &[0.25]);
+    /// ```
+    Sigmoid,
+    SigmoidFn
+);
+
+activation_layer!(
+    /// Tanh as a layer; backward multiplies by `1 − y²`.
+    Tanh,
+    TanhFn
+);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::grad::numerical_gradient;
+    use crate::prelude::*;
+
+    /// backward(w) equals the numerical gradient of x ↦ Σ w ⊙ layer(x).
+    fn check<L: Layer<Tensor<Rank2<2, 3>, f64>, Out = Tensor<Rank2<2, 3>, f64>> + Default>() {
+        let w = Tensor::<Rank2<2, 3>, f64>::from([[0.3, -1.2, 2.0], [1.0, 0.5, -0.7]]);
+        let mut x = Tensor::<Rank2<2, 3>, f64>::from([[-1.5, 0.25, 0.8], [2.2, -0.1, 0.05]]);
+        let mut layer = L::default();
+        let y = layer.forward(x.clone());
+        assert_eq!(y, layer.predict(x.clone()));
+        let dx = layer.backward(w.clone());
+        let numeric = numerical_gradient(|x| layer_sum(&L::default(), x, &w), &mut x);
+        for (a, n) in dx.as_slice().iter().zip(numeric.as_slice()) {
+            assert!((a - n).abs() < 1e-8, "{a} vs {n}");
+        }
+    }
+
+    fn layer_sum<L: Layer<Tensor<Rank2<2, 3>, f64>, Out = Tensor<Rank2<2, 3>, f64>>>(
+        layer: &L,
+        x: &Tensor<Rank2<2, 3>, f64>,
+        w: &Tensor<Rank2<2, 3>, f64>,
+    ) -> f64 {
+        layer.predict(x.clone()).zip_map(w, |a, b| a * b).unwrap().sum()
+    }
+
+    #[test]
+    fn backward_matches_numerical_gradient() {
+        check::<Relu<f64>>();
+        check::<Sigmoid<f64>>();
+        check::<Tanh<f64>>();
+    }
+
+    #[test]
+    #[should_panic(expected = "relu layer: backward called without a matching forward")]
+    fn backward_with_another_shape_panics_clearly() {
+        let mut relu = Relu::<f32>::new();
+        relu.forward(Tensor::<Rank1<2>>::default());
+        relu.backward(Tensor::<Rank1<3>>::default());
+    }
+}

@@ -1,0 +1,159 @@
+//! Loss layers: `SoftmaxWithLoss<N>` for classification and
+//! `IdentityWithLoss<N>` for regression.
+
+use katachi_par::{Par, softmax_xent};
+
+use super::{Loss, LossBackward, NO_FORWARD};
+use crate::func::sum_squared_error;
+use crate::labels::Labels;
+use crate::shape::{Const, Dim};
+use crate::tensor::Tensor;
+use crate::{Element, Error, Result};
+
+/// Softmax followed by cross-entropy over `N` classes (chapter 5).
+///
+/// Targets are [`Labels<N>`] or one-hot rows `[batch, N]`; both widths are
+/// checked by the type. `backward` returns `(y − t) / batch`.
+///
+/// ```
+/// use katachi_core::prelude::*;
+/// let mut loss = SoftmaxWithLoss::<3, f64>::new();
+/// let x = Tensor::<Batch<3>, f64>::from_rows(&[[0.0, 0.0, 0.0]])?;
+/// let l = loss.forward(x, &Labels::new(vec![1])?)?;
+/// assert!((l - -(1.0_f64 / 3.0 + 1e-7).ln()).abs() < 1e-12);
+/// let dx: Tensor<Batch<3>, f64> = loss.backward();
+/// assert!((dx.as_slice()[1] - (1.0 / 3.0 - 1.0)).abs() < 1e-12);
+/// # Ok::<(), katachi_core::Error>(())
+/// ```
+#[derive(Clone, Debug, Default)]
+pub struct SoftmaxWithLoss<const N: usize, E: Element = f32> {
+    probs: Vec<E>,
+    target: Option<Target<E>>,
+}
+
+/// What the latest forward was given as the target.
+#[derive(Clone, Debug)]
+enum Target<E> {
+    Labels(Vec<usize>),
+    Dense(Vec<E>),
+}
+
+impl<const N: usize, E: Element> SoftmaxWithLoss<N, E> {
+    /// A new loss layer with nothing cached.
+    pub fn new() -> Self {
+        Self { probs: Vec::new(), target: None }
+    }
+
+    /// The softmax probabilities of the latest forward, row-major.
+    pub fn probabilities(&self) -> &[E] {
+        &self.probs
+    }
+}
+
+fn check_batch(what: &'static str, input: usize, target: usize) -> Result<()> {
+    if input == target { Ok(()) } else { Err(Error::BatchMismatch { what, input, target }) }
+}
+
+impl<B: Dim, const N: usize, E: Element> LossBackward<Tensor<(B, Const<N>), E>> for SoftmaxWithLoss<N, E> {
+    type Elem = E;
+
+    fn backward(&mut self) -> Tensor<(B, Const<N>), E> {
+        let target = self.target.as_ref().expect(NO_FORWARD);
+        let rows = self.probs.len() / N.max(1);
+        let batch = B::from_size(rows).expect(NO_FORWARD);
+        let mut dx = Tensor::zeros((batch, Const));
+        match target {
+            Target::Labels(l) => softmax_xent::backward_labels(&self.probs, l, dx.as_mut_slice(), N),
+            Target::Dense(t) => softmax_xent::backward_targets(&self.probs, t, dx.as_mut_slice(), N),
+        }
+        dx
+    }
+}
+
+impl<B: Dim, const N: usize, E: Element> Loss<Tensor<(B, Const<N>), E>, Labels<N>> for SoftmaxWithLoss<N, E> {
+    fn forward(&mut self, x: Tensor<(B, Const<N>), E>, t: &Labels<N>) -> Result<E> {
+        check_batch("SoftmaxWithLoss", x.num_rows(), t.len())?;
+        self.probs.resize(x.numel(), E::ZERO);
+        let loss = softmax_xent::forward_labels(x.as_slice(), t.as_slice(), &mut self.probs, N, Par::Rayon);
+        self.target = Some(Target::Labels(t.as_slice().to_vec()));
+        Ok(loss)
+    }
+
+    fn loss(&self, x: Tensor<(B, Const<N>), E>, t: &Labels<N>) -> Result<E> {
+        check_batch("SoftmaxWithLoss", x.num_rows(), t.len())?;
+        let mut probs = vec![E::ZERO; x.numel()];
+        Ok(softmax_xent::forward_labels(x.as_slice(), t.as_slice(), &mut probs, N, Par::Rayon))
+    }
+}
+
+impl<B: Dim, const N: usize, E: Element> Loss<Tensor<(B, Const<N>), E>, Tensor<(B, Const<N>), E>>
+    for SoftmaxWithLoss<N, E>
+{
+    fn forward(&mut self, x: Tensor<(B, Const<N>), E>, t: &Tensor<(B, Const<N>), E>) -> Result<E> {
+        check_batch("SoftmaxWithLoss", x.num_rows(), t.num_rows())?;
+        self.probs.resize(x.numel(), E::ZERO);
+        let loss = softmax_xent::forward_targets(x.as_slice(), t.as_slice(), &mut self.probs, N, Par::Rayon);
+        self.target = Some(Target::Dense(t.as_slice().to_vec()));
+        Ok(loss)
+    }
+
+    fn loss(&self, x: Tensor<(B, Const<N>), E>, t: &Tensor<(B, Const<N>), E>) -> Result<E> {
+        check_batch("SoftmaxWithLoss", x.num_rows(), t.num_rows())?;
+        let mut probs = vec![E::ZERO; x.numel()];
+        Ok(softmax_xent::forward_targets(x.as_slice(), t.as_slice(), &mut probs, N, Par::Rayon))
+    }
+}
+
+/// The identity output with the sum-of-squared-error loss, for regression:
+/// loss `0.5 Σ (y − t)²` averaged over the rows, backward `(y − t) / batch`.
+///
+/// ```
+/// use katachi_core::prelude::*;
+/// let mut loss = IdentityWithLoss::<2, f64>::new();
+/// let y = Tensor::<Batch<2>, f64>::from_rows(&[[1.0, 2.0], [0.0, 0.0]])?;
+/// let t = Tensor::<Batch<2>, f64>::from_rows(&[[0.0, 0.0], [0.0, 2.0]])?;
+/// assert_eq!(loss.forward(y, &t)?, 0.5 * (1.0 + 4.0 + 4.0) / 2.0);
+/// let dy: Tensor<Batch<2>, f64> = loss.backward();
+/// assert_eq!(dy.as_slice(), &[0.5, 1.0, 0.0, -1.0]);
+/// # Ok::<(), katachi_core::Error>(())
+/// ```
+#[derive(Clone, Debug, Default)]
+pub struct IdentityWithLoss<const N: usize, E: Element = f32> {
+    /// `(y − t) / batch` from the latest forward.
+    grad: Option<Vec<E>>,
+}
+
+impl<const N: usize, E: Element> IdentityWithLoss<N, E> {
+    /// A new loss layer with nothing cached.
+    pub fn new() -> Self {
+        Self { grad: None }
+    }
+}
+
+impl<B: Dim, const N: usize, E: Element> LossBackward<Tensor<(B, Const<N>), E>> for IdentityWithLoss<N, E> {
+    type Elem = E;
+
+    fn backward(&mut self) -> Tensor<(B, Const<N>), E> {
+        let grad = self.grad.clone().expect(NO_FORWARD);
+        let batch = B::from_size(grad.len() / N.max(1)).expect(NO_FORWARD);
+        Tensor::from_vec((batch, Const), grad).expect("cached gradient has batch × N elements")
+    }
+}
+
+impl<B: Dim, const N: usize, E: Element> Loss<Tensor<(B, Const<N>), E>, Tensor<(B, Const<N>), E>>
+    for IdentityWithLoss<N, E>
+{
+    fn forward(&mut self, y: Tensor<(B, Const<N>), E>, t: &Tensor<(B, Const<N>), E>) -> Result<E> {
+        let loss = self.loss(y.clone(), t)?;
+        let inv = E::ONE / E::from_f64(y.num_rows().max(1) as f64);
+        let grad = self.grad.get_or_insert_with(Vec::new);
+        grad.clear();
+        grad.extend(y.as_slice().iter().zip(t.as_slice()).map(|(&y, &t)| (y - t) * inv));
+        Ok(loss)
+    }
+
+    fn loss(&self, y: Tensor<(B, Const<N>), E>, t: &Tensor<(B, Const<N>), E>) -> Result<E> {
+        check_batch("IdentityWithLoss", y.num_rows(), t.num_rows())?;
+        sum_squared_error(&y, t)
+    }
+}

@@ -1,0 +1,84 @@
+//! Layers: the nodes of the book's computational graph (chapter 5).
+//!
+//! A layer's `forward` computes its output and keeps what `backward` needs;
+//! `backward` takes the gradient of the loss with respect to the output and
+//! returns it with respect to the input (the chain rule), storing the
+//! gradients of its own parameters on the way. `predict` is the same
+//! function for inference: it takes `&self` and keeps nothing.
+//!
+//! Layers compose: a tuple `(A, B, C)` is the chain `A → B → C`, with
+//! parameters named `0.weight`, `2.bias`; `#[derive(Network)]` does the same
+//! for a struct with named fields.
+
+mod activation;
+mod affine;
+mod chain;
+mod loss;
+mod node;
+
+pub use activation::{Relu, Sigmoid, Tanh};
+pub use affine::Affine;
+pub use loss::{IdentityWithLoss, SoftmaxWithLoss};
+pub use node::{Add, Mul, NodeValue};
+
+use crate::{Element, Result};
+
+/// A node of the computational graph, taking `In`.
+///
+/// The contract every implementation keeps:
+/// - `forward` then `backward` computes the vector-Jacobian product: for a
+///   scalar loss `L(forward(x))`, `backward(∂L/∂y)` returns `∂L/∂x` and leaves
+///   `∂L/∂θ` in each parameter's gradient;
+/// - `predict(x)` returns what `forward(x)` would, without caching;
+/// - calling `backward` without a matching `forward` is a bug in the caller
+///   and panics with a message saying so.
+pub trait Layer<In> {
+    /// What the layer produces.
+    type Out;
+
+    /// The training-time pass: computes the output and caches what
+    /// `backward` needs.
+    fn forward(&mut self, x: In) -> Self::Out;
+
+    /// The chain rule: from `∂L/∂out` to `∂L/∂in`, storing parameter gradients.
+    fn backward(&mut self, dy: Self::Out) -> In;
+
+    /// The inference pass: same output as `forward`, nothing cached.
+    fn predict(&self, x: In) -> Self::Out;
+}
+
+/// The backward half of a loss: its element type and `∂loss/∂x`.
+///
+/// Kept apart from [`Loss`] because it does not depend on the form of the
+/// target: `loss.backward()` then needs no annotation even when a loss takes
+/// both labels and one-hot rows.
+pub trait LossBackward<In> {
+    /// The element type of the loss value.
+    type Elem: Element;
+
+    /// `∂loss/∂x` for the latest [`Loss::forward`] (the upstream gradient is 1).
+    ///
+    /// # Panics
+    /// If there was no forward pass, or `In` has another batch size.
+    fn backward(&mut self) -> In;
+}
+
+/// A loss at the end of a network: a layer whose output is a scalar and which
+/// also takes a target of type `T` (labels or one-hot rows).
+pub trait Loss<In, T: ?Sized>: LossBackward<In> {
+    /// Computes the loss, caching what `backward` needs.
+    ///
+    /// # Errors
+    /// When the target does not fit the input at run time (e.g. a different
+    /// number of rows).
+    fn forward(&mut self, x: In, target: &T) -> Result<Self::Elem>;
+
+    /// The loss without caching anything.
+    ///
+    /// # Errors
+    /// As [`Loss::forward`].
+    fn loss(&self, x: In, target: &T) -> Result<Self::Elem>;
+}
+
+/// The message layers panic with when `backward` has no matching `forward`.
+pub(crate) const NO_FORWARD: &str = "backward called without a matching forward (or with a gradient of another shape)";

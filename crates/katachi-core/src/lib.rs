@@ -1,0 +1,51 @@
+//! The core of katachi: shape-typed tensors, the book's functions, layers,
+//! losses and numerical gradients.
+//!
+//! | module | what it holds | the book |
+//! |---|---|---|
+//! | [`shape`] | shapes as types: `Const<N>` and runtime `usize` extents | — |
+//! | [`tensor`] | `Tensor<S, E>`: constructors, rows, map/zip, matmul, reductions | ch. 1 |
+//! | [`func`] | step, sigmoid, ReLU, tanh, softmax, losses, accuracy | ch. 3–4 |
+//! | [`grad`] | numerical differentiation, gradient descent, gradient check | ch. 4–5 |
+//! | [`layer`] | `Layer`/`Loss` traits, `Mul`/`Add` nodes, `Affine`, activations, loss layers | ch. 5 |
+//! | [`param`] | parameters and the visitor that names them | ch. 5–6 |
+//!
+//! ```
+//! use katachi_core::prelude::*;
+//!
+//! // A two-layer net as a chain of layers, checked against numerical gradients.
+//! # use rand::SeedableRng;
+//! # let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(3);
+//! let mut net = (Affine::<2, 3, f64>::normal(&mut rng, 1.0), Relu::new(), Affine::<3, 2, f64>::normal(&mut rng, 1.0));
+//! let x = Tensor::<Batch<2>, f64>::from_rows(&[[0.6, 0.9], [-0.3, 0.2]])?;
+//! let t = Labels::<2>::new(vec![1, 0])?;
+//! let report = gradient_check(&mut net, &mut SoftmaxWithLoss::new(), &x, &t)?;
+//! assert!(report.max_relative_error() < 1e-6);
+//! # Ok::<(), katachi_core::Error>(())
+//! ```
+
+#![forbid(unsafe_code)]
+
+mod error;
+pub mod func;
+pub mod grad;
+mod labels;
+pub mod layer;
+pub mod param;
+pub mod shape;
+pub mod tensor;
+
+pub use error::{Error, Result};
+pub use labels::Labels;
+/// The element types tensors hold: `f32` and `f64`.
+pub use katachi_par::Float as Element;
+
+/// Everything a typical program needs, in one import.
+pub mod prelude {
+    pub use crate::grad::{gradient_check, numerical_gradient};
+    pub use crate::layer::{Add, Affine, IdentityWithLoss, Layer, Loss, LossBackward, Mul, Relu, Sigmoid, SoftmaxWithLoss, Tanh};
+    pub use crate::param::{Param, ParamPath, Parameters};
+    pub use crate::shape::{Batch, Const, Dim, Rank0, Rank1, Rank2, Rank3, Rank4, Shape};
+    pub use crate::tensor::Tensor;
+    pub use crate::{Element, Error, Labels};
+}

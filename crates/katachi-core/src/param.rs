@@ -1,0 +1,167 @@
+//! Parameters and the one way to visit them.
+//!
+//! Optimisers, checkpoints, the gradient check and `#[derive(Network)]` all
+//! walk a layer's parameters through [`Parameters`]: in a fixed order, each
+//! with its value, its gradient, its extents and a dotted name
+//! (`weight`, `affine1.weight`, `block.affine.bias`).
+
+use std::fmt;
+
+use crate::shape::Shape;
+use crate::tensor::Tensor;
+use crate::Element;
+
+/// A learnable tensor and the gradient backward stored for it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Param<S: Shape, E: Element = f32> {
+    /// The current value.
+    pub value: Tensor<S, E>,
+    /// `∂loss/∂value` from the latest backward pass.
+    pub grad: Tensor<S, E>,
+}
+
+impl<S: Shape, E: Element> Param<S, E> {
+    /// A parameter with this value and a zero gradient.
+    pub fn new(value: Tensor<S, E>) -> Self {
+        Self { grad: Tensor::zeros(value.shape()), value }
+    }
+
+    /// A read-only view for visitors.
+    pub fn view(&self) -> ParamView<'_, E> {
+        ParamView { value: self.value.as_slice(), grad: self.grad.as_slice(), dims: self.value.dims().as_ref().to_vec() }
+    }
+}
+
+/// The dotted name of a parameter, built on the stack as visitors descend.
+///
+/// ```
+/// use katachi_core::param::ParamPath;
+/// let root = ParamPath::ROOT;
+/// let net = root.child("affine1");
+/// assert_eq!(net.child("weight").to_string(), "affine1.weight");
+/// ```
+#[derive(Clone, Copy)]
+pub struct ParamPath<'a> {
+    parent: Option<&'a ParamPath<'a>>,
+    name: &'a str,
+}
+
+impl<'a> ParamPath<'a> {
+    /// The empty path at the top of a network.
+    pub const ROOT: ParamPath<'static> = ParamPath { parent: None, name: "" };
+
+    /// This path extended by one segment.
+    pub fn child<'b>(&'b self, name: &'b str) -> ParamPath<'b> {
+        ParamPath { parent: Some(self), name }
+    }
+}
+
+impl fmt::Display for ParamPath<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.parent {
+            Some(parent) if parent.parent.is_some() => write!(f, "{parent}.{}", self.name),
+            _ => f.write_str(self.name),
+        }
+    }
+}
+
+impl fmt::Debug for ParamPath<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "ParamPath({self})")
+    }
+}
+
+/// A parameter as a visitor sees it, read-only.
+#[derive(Debug)]
+pub struct ParamView<'a, E> {
+    /// Value, row-major.
+    pub value: &'a [E],
+    /// Gradient, row-major, same length.
+    pub grad: &'a [E],
+    /// Extents, e.g. `[784, 50]`.
+    pub dims: Vec<usize>,
+}
+
+/// A parameter as a visitor sees it, writable.
+#[derive(Debug)]
+pub struct ParamMut<'a, E> {
+    /// Value, row-major.
+    pub value: &'a mut [E],
+    /// Gradient, row-major, same length.
+    pub grad: &'a mut [E],
+    /// Extents, e.g. `[784, 50]`.
+    pub dims: &'a [usize],
+}
+
+/// Anything with parameters (or none): layers, chains, networks.
+///
+/// `visit` and `visit_mut` call `f` once per parameter, always in the same
+/// order, with the parameter's full dotted path under `path`.
+///
+/// ```
+/// use katachi_core::prelude::*;
+/// let affine = Affine::<3, 2, f64>::zeros();
+/// let mut names = Vec::new();
+/// affine.visit(&ParamPath::ROOT.child("affine1"), &mut |path, p| names.push((path.to_string(), p.dims)));
+/// assert_eq!(names, [("affine1.weight".to_string(), vec![3, 2]), ("affine1.bias".to_string(), vec![2])]);
+/// ```
+pub trait Parameters {
+    /// The element type of every parameter.
+    type Elem: Element;
+
+    /// Visits every parameter, read-only.
+    fn visit(&self, path: &ParamPath<'_>, f: &mut dyn FnMut(&ParamPath<'_>, ParamView<'_, Self::Elem>));
+
+    /// Visits every parameter, writable.
+    fn visit_mut(&mut self, path: &ParamPath<'_>, f: &mut dyn FnMut(&ParamPath<'_>, ParamMut<'_, Self::Elem>));
+
+    /// Number of scalar parameters.
+    fn num_params(&self) -> usize {
+        let mut n = 0;
+        self.visit(&ParamPath::ROOT, &mut |_, p| n += p.value.len());
+        n
+    }
+
+    /// The dotted names of all parameters, in visiting order.
+    fn param_names(&self) -> Vec<String> {
+        let mut names = Vec::new();
+        self.visit(&ParamPath::ROOT, &mut |path, _| names.push(path.to_string()));
+        names
+    }
+}
+
+/// Visits one named [`Param`] field: the building block of `Parameters` impls.
+pub fn visit_param<S: Shape, E: Element>(
+    param: &Param<S, E>,
+    path: &ParamPath<'_>,
+    name: &str,
+    f: &mut dyn FnMut(&ParamPath<'_>, ParamView<'_, E>),
+) {
+    f(&path.child(name), param.view());
+}
+
+/// Visits one named [`Param`] field, writable.
+pub fn visit_param_mut<S: Shape, E: Element>(
+    param: &mut Param<S, E>,
+    path: &ParamPath<'_>,
+    name: &str,
+    f: &mut dyn FnMut(&ParamPath<'_>, ParamMut<'_, E>),
+) {
+    let dims = param.value.dims();
+    f(&path.child(name), ParamMut { value: param.value.as_mut_slice(), grad: param.grad.as_mut_slice(), dims: dims.as_ref() });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nested_paths_join_with_dots_and_root_is_empty() {
+        let root = ParamPath::ROOT;
+        assert_eq!(root.to_string(), "");
+        assert_eq!(root.child("weight").to_string(), "weight");
+        let block = root.child("block");
+        let affine = block.child("affine");
+        assert_eq!(affine.child("bias").to_string(), "block.affine.bias");
+    }
+}

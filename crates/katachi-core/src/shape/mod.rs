@@ -1,0 +1,189 @@
+//! Shapes are types.
+//!
+//! A shape is a tuple of [`Dim`]s: `(usize, Const<784>)` is a batch of
+//! 784-wide rows whose batch size is known at run time; `(Const<2>, Const<3>)`
+//! ([`Rank2<2, 3>`]) is fixed entirely. Tensors carry their shape type, so a
+//! product whose inner extents differ does not compile.
+//!
+//! ```
+//! use katachi_core::shape::{Const, Rank2, Shape};
+//! let batch: (usize, Const<784>) = (100, Const);
+//! assert_eq!(batch.numel(), 78_400);
+//! assert_eq!(Shape::describe(&batch), "[100, 784]");
+//! assert_eq!(<(usize, Const<784>)>::pattern(), "[_, 784]");
+//! let fixed = <Rank2<2, 3>>::default();
+//! assert_eq!(fixed.dims(), [2, 3]);
+//! ```
+//!
+//! # Extent arithmetic
+//!
+//! Output extents that stable const generics cannot compute (flatten,
+//! convolution, pooling) belong in this module, done with `typenum`
+//! (re-exported here as [`typenum`]) and mapped back to [`Const`], so a user
+//! never spells a typenum type and errors print plain numbers.
+
+mod dim;
+
+pub use dim::{Const, ConstDim, Dim};
+pub use typenum;
+
+use std::fmt::Debug;
+
+/// A tensor shape: a tuple of up to four [`Dim`]s, or `()` for a scalar.
+pub trait Shape: Copy + Debug + Eq + Send + Sync + 'static {
+    /// Number of axes.
+    const RANK: usize;
+
+    /// The extents as an array, `[usize; RANK]`.
+    type Dims: AsRef<[usize]> + Copy + Debug;
+
+    /// The extents.
+    fn dims(&self) -> Self::Dims;
+
+    /// The shape whose extents are `dims`, if every static extent matches.
+    fn from_dims(dims: &[usize]) -> Option<Self>;
+
+    /// The shape pattern of the type: `[_, 784]` for `(usize, Const<784>)`.
+    fn pattern() -> String;
+
+    /// Total number of elements.
+    fn numel(&self) -> usize {
+        self.dims().as_ref().iter().product()
+    }
+
+    /// The last extent (1 for a scalar): the length of one row.
+    fn row_len(&self) -> usize {
+        self.dims().as_ref().last().copied().unwrap_or(1)
+    }
+
+    /// Number of rows: all extents but the last, multiplied.
+    fn num_rows(&self) -> usize {
+        let dims = self.dims();
+        let dims = dims.as_ref();
+        dims.iter().take(dims.len().saturating_sub(1)).product()
+    }
+
+    /// The extents written as `[100, 784]`.
+    fn describe(&self) -> String {
+        format_dims(self.dims().as_ref().iter().map(|d| d.to_string()))
+    }
+}
+
+/// A shape whose extents are all static: it has exactly one value.
+pub trait ConstShape: Shape + Default {}
+
+/// A shape with at least one axis; `Rows` is the shape without its last axis.
+pub trait HasRows: Shape {
+    /// The shape with the last axis removed: `(usize,)` for `(usize, Const<10>)`.
+    type Rows: Shape;
+
+    /// The shape with the last axis removed.
+    fn rows_shape(&self) -> Self::Rows;
+}
+
+fn format_dims(dims: impl Iterator<Item = String>) -> String {
+    format!("[{}]", dims.collect::<Vec<_>>().join(", "))
+}
+
+fn pattern_of<D: Dim>() -> String {
+    D::STATIC.map_or_else(|| "_".to_string(), |n| n.to_string())
+}
+
+impl Shape for () {
+    const RANK: usize = 0;
+    type Dims = [usize; 0];
+
+    fn dims(&self) -> [usize; 0] {
+        []
+    }
+
+    fn from_dims(dims: &[usize]) -> Option<Self> {
+        dims.is_empty().then_some(())
+    }
+
+    fn pattern() -> String {
+        "[]".to_string()
+    }
+}
+
+impl ConstShape for () {}
+
+macro_rules! tuple_shape {
+    ($rank:literal; $($D:ident $i:tt),+; rows = ($($R:ident $ri:tt),*)) => {
+        impl<$($D: Dim),+> Shape for ($($D,)+) {
+            const RANK: usize = $rank;
+            type Dims = [usize; $rank];
+
+            fn dims(&self) -> [usize; $rank] {
+                [$(self.$i.size()),+]
+            }
+
+            fn from_dims(dims: &[usize]) -> Option<Self> {
+                if dims.len() != $rank {
+                    return None;
+                }
+                Some(($($D::from_size(dims[$i])?,)+))
+            }
+
+            fn pattern() -> String {
+                format_dims([$(pattern_of::<$D>()),+].into_iter())
+            }
+        }
+
+        impl<$($D: ConstDim),+> ConstShape for ($($D,)+) {}
+
+        impl<$($D: Dim),+> HasRows for ($($D,)+) {
+            type Rows = ($($R,)*);
+
+            fn rows_shape(&self) -> Self::Rows {
+                ($(self.$ri,)*)
+            }
+        }
+    };
+}
+
+tuple_shape!(1; A 0; rows = ());
+tuple_shape!(2; A 0, B 1; rows = (A 0));
+tuple_shape!(3; A 0, B 1, C 2; rows = (A 0, B 1));
+tuple_shape!(4; A 0, B 1, C 2, D 3; rows = (A 0, B 1, C 2));
+
+/// A scalar shape.
+pub type Rank0 = ();
+/// A vector of `N` elements.
+pub type Rank1<const N: usize> = (Const<N>,);
+/// An `M × N` matrix.
+pub type Rank2<const M: usize, const N: usize> = (Const<M>, Const<N>);
+/// A rank-3 shape with static extents.
+pub type Rank3<const M: usize, const N: usize, const O: usize> = (Const<M>, Const<N>, Const<O>);
+/// A rank-4 shape with static extents, e.g. (batch, channel, height, width).
+pub type Rank4<const M: usize, const N: usize, const O: usize, const P: usize> =
+    (Const<M>, Const<N>, Const<O>, Const<P>);
+/// A batch of `N`-wide rows whose batch size is known at run time.
+pub type Batch<const N: usize> = (usize, Const<N>);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn patterns_show_plain_numbers_and_underscores() {
+        assert_eq!(<Batch<50>>::pattern(), "[_, 50]");
+        assert_eq!(<Rank3<1, 28, 28>>::pattern(), "[1, 28, 28]");
+        assert_eq!(<()>::pattern(), "[]");
+    }
+
+    #[test]
+    fn from_dims_rejects_wrong_static_extents_and_ranks() {
+        assert_eq!(<Batch<3>>::from_dims(&[5, 3]), Some((5, Const)));
+        assert_eq!(<Batch<3>>::from_dims(&[5, 4]), None);
+        assert_eq!(<Batch<3>>::from_dims(&[5]), None);
+    }
+
+    #[test]
+    fn rows_split_off_the_last_axis() {
+        let s: Rank3<2, 3, 4> = Default::default();
+        assert_eq!((s.num_rows(), s.row_len()), (6, 4));
+        assert_eq!(().num_rows(), 1);
+        assert_eq!((7usize, Const::<3>).rows_shape(), (7usize,));
+    }
+}

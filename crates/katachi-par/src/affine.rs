@@ -1,0 +1,177 @@
+//! The products of an affine layer `Y = X·W + b`.
+//!
+//! `X` is `batch × inputs`, `W` is `inputs × outputs`, `b` has `outputs`
+//! elements; all row-major. Backward takes `dY` (`batch × outputs`) and gives
+//! `dW = Xᵀ·dY`, `db = Σ_rows dY` and, when asked for, `dX = dY·Wᵀ`. The
+//! transposes are strided views, never copies.
+
+use rayon::prelude::*;
+
+use crate::{Accum, Float, MatMut, MatRef, Par, gemm};
+
+/// The extents of one affine product.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AffineDims {
+    /// Rows of `X` and `Y`.
+    pub batch: usize,
+    /// Columns of `X`, rows of `W`.
+    pub inputs: usize,
+    /// Columns of `W` and `Y`, length of `b`.
+    pub outputs: usize,
+}
+
+#[track_caller]
+fn check_len(what: &str, len: usize, rows: usize, cols: usize) {
+    assert_eq!(len, rows * cols, "affine: {what} must have {rows}×{cols} = {} elements, has {len}", rows * cols);
+}
+
+/// `y ← x·w + b`.
+///
+/// # Panics
+/// If a slice's length does not match `dims`.
+///
+/// # Example
+/// ```
+/// use katachi_par::{affine::{forward, AffineDims}, Par};
+/// let dims = AffineDims { batch: 1, inputs: 2, outputs: 3 };
+/// let x = [1.0_f32, 2.0];
+/// let w = [1.0, 0.0, 2.0, 0.0, 1.0, 3.0];
+/// let b = [0.5, 0.5, 0.5];
+/// let mut y = [0.0; 3];
+/// forward(&x, &w, &b, &mut y, dims, Par::Seq);
+/// assert_eq!(y, [1.5, 2.5, 8.5]);
+/// ```
+#[track_caller]
+pub fn forward<E: Float>(x: &[E], w: &[E], b: &[E], y: &mut [E], dims: AffineDims, par: Par) {
+    let AffineDims { batch, inputs, outputs } = dims;
+    check_len("x", x.len(), batch, inputs);
+    check_len("w", w.len(), inputs, outputs);
+    check_len("b", b.len(), 1, outputs);
+    check_len("y", y.len(), batch, outputs);
+    gemm(
+        MatMut::row_major(y, batch, outputs),
+        Accum::Replace,
+        MatRef::row_major(x, batch, inputs),
+        MatRef::row_major(w, inputs, outputs),
+        par,
+    );
+    if outputs > 0 {
+        for row in y.chunks_exact_mut(outputs) {
+            for (v, &bias) in row.iter_mut().zip(b) {
+                *v += bias;
+            }
+        }
+    }
+}
+
+/// Where the backward pass writes its gradients.
+#[derive(Debug)]
+pub struct AffineGrads<'a, E> {
+    /// `dW = Xᵀ·dY`, `inputs × outputs`; overwritten.
+    pub dw: &'a mut [E],
+    /// `db = Σ_rows dY`, `outputs`; overwritten.
+    pub db: &'a mut [E],
+    /// `dX = dY·Wᵀ`, `batch × inputs`; overwritten. `None` skips the product,
+    /// as the first layer of a network may: nobody needs the gradient of the
+    /// input images.
+    pub dx: Option<&'a mut [E]>,
+}
+
+/// The backward pass of [`forward`]: fills `grads` from `x`, `w` and `dy`.
+///
+/// # Panics
+/// If a slice's length does not match `dims`.
+#[track_caller]
+pub fn backward<E: Float>(x: &[E], w: &[E], dy: &[E], grads: AffineGrads<'_, E>, dims: AffineDims, par: Par) {
+    let AffineDims { batch, inputs, outputs } = dims;
+    check_len("x", x.len(), batch, inputs);
+    check_len("w", w.len(), inputs, outputs);
+    check_len("dy", dy.len(), batch, outputs);
+    check_len("dw", grads.dw.len(), inputs, outputs);
+    check_len("db", grads.db.len(), 1, outputs);
+    let dyv = MatRef::row_major(dy, batch, outputs);
+    gemm(
+        MatMut::row_major(grads.dw, inputs, outputs),
+        Accum::Replace,
+        MatRef::row_major(x, batch, inputs).t(),
+        dyv,
+        par,
+    );
+    column_sums(dy, grads.db, outputs);
+    if let Some(dx) = grads.dx {
+        check_len("dx", dx.len(), batch, inputs);
+        gemm(MatMut::row_major(dx, batch, inputs), Accum::Replace, dyv, MatRef::row_major(w, inputs, outputs).t(), par);
+    }
+}
+
+/// `sums[j] ← Σ_i m[i, j]` for a row-major matrix with `cols` columns,
+/// adding rows in order so the result is the same on every thread count.
+///
+/// # Panics
+/// If `sums.len() != cols` or `m.len()` is not a multiple of `cols`.
+#[track_caller]
+pub fn column_sums<E: Float>(m: &[E], sums: &mut [E], cols: usize) {
+    assert_eq!(sums.len(), cols, "column_sums: {} sums for {cols} columns", sums.len());
+    sums.fill(E::ZERO);
+    if cols == 0 {
+        return;
+    }
+    assert_eq!(m.len() % cols, 0, "column_sums: {} elements is not a whole number of {cols}-wide rows", m.len());
+    for row in m.chunks_exact(cols) {
+        for (s, &v) in sums.iter_mut().zip(row) {
+            *s += v;
+        }
+    }
+}
+
+/// Adds `b` to every row of the row-major `y` (used where the product was
+/// computed by a caller-chosen kernel).
+#[track_caller]
+pub fn add_bias<E: Float>(y: &mut [E], b: &[E], par: Par) {
+    let cols = b.len();
+    if cols == 0 {
+        return;
+    }
+    assert_eq!(y.len() % cols, 0, "add_bias: {} elements is not a whole number of {cols}-wide rows", y.len());
+    let add = |row: &mut [E]| row.iter_mut().zip(b).for_each(|(v, &bias)| *v += bias);
+    if par.split(y.len()) {
+        y.par_chunks_exact_mut(cols).for_each(add);
+    } else {
+        y.chunks_exact_mut(cols).for_each(add);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backward_products_match_hand_computation() {
+        // x = [[1, 2]], w = [[1, 0, 2], [0, 1, 3]], dy = [[1, 2, 3]]
+        let dims = AffineDims { batch: 1, inputs: 2, outputs: 3 };
+        let x = [1.0_f64, 2.0];
+        let w = [1.0, 0.0, 2.0, 0.0, 1.0, 3.0];
+        let dy = [1.0, 2.0, 3.0];
+        let (mut dw, mut db, mut dx) = ([9.0; 6], [9.0; 3], [9.0; 2]);
+        backward(&x, &w, &dy, AffineGrads { dw: &mut dw, db: &mut db, dx: Some(&mut dx) }, dims, Par::Seq);
+        assert_eq!(dw, [1.0, 2.0, 3.0, 2.0, 4.0, 6.0]);
+        assert_eq!(db, [1.0, 2.0, 3.0]);
+        assert_eq!(dx, [1.0 + 6.0, 2.0 + 9.0]);
+    }
+
+    #[test]
+    fn skipping_dx_still_fills_parameter_gradients() {
+        let dims = AffineDims { batch: 2, inputs: 1, outputs: 1 };
+        let (mut dw, mut db) = ([0.0_f32], [0.0_f32]);
+        backward(&[1.0, 3.0], &[5.0], &[2.0, 4.0], AffineGrads { dw: &mut dw, db: &mut db, dx: None }, dims, Par::Seq);
+        assert_eq!(dw, [14.0]);
+        assert_eq!(db, [6.0]);
+    }
+
+    #[test]
+    #[should_panic(expected = "affine: w must have 2×3 = 6 elements, has 5")]
+    fn short_weight_slice_is_named() {
+        let dims = AffineDims { batch: 1, inputs: 2, outputs: 3 };
+        forward(&[0.0_f32; 2], &[0.0; 5], &[0.0; 3], &mut [0.0; 3], dims, Par::Seq);
+    }
+}

@@ -1,0 +1,48 @@
+//! Kernels on plain slices for katachi.
+//!
+//! This crate knows nothing about tensors or shapes: every function takes
+//! slices plus the extents that describe them, checks the lengths once at the
+//! entry, and then runs a loop that cannot index out of bounds.
+//!
+//! - [`gemm`]: `C ← A·B` or `C ← C + A·B` on strided matrices ([`MatRef`],
+//!   [`MatMut`]), so transposed operands need no copy.
+//! - [`affine`]: the three products of an affine layer (`Y = XW + b`,
+//!   `dW = XᵀdY`, `dX = dYWᵀ`) and the bias gradient (column sums of `dY`).
+//! - [`softmax_xent`]: fused row-wise softmax + cross-entropy, forward and
+//!   backward, with integer labels or one-hot targets.
+//!
+//! Every kernel is generic over [`Float`] (`f32` and `f64`). Work is split
+//! across rayon's threads by [`Par`] above a size threshold, along rows of the
+//! output, so results never depend on the number of threads.
+//!
+//! ```
+//! use katachi_par::{gemm, Accum, MatMut, MatRef, Par};
+//!
+//! // [1 2] · [5 6]   [19 22]
+//! // [3 4]   [7 8] = [43 50]
+//! let a = [1.0_f32, 2.0, 3.0, 4.0];
+//! let b = [5.0_f32, 6.0, 7.0, 8.0];
+//! let mut c = [0.0_f32; 4];
+//! gemm(
+//!     MatMut::row_major(&mut c, 2, 2),
+//!     Accum::Replace,
+//!     MatRef::row_major(&a, 2, 2),
+//!     MatRef::row_major(&b, 2, 2),
+//!     Par::Seq,
+//! );
+//! assert_eq!(c, [19.0, 22.0, 43.0, 50.0]);
+//! ```
+
+#![forbid(unsafe_code)]
+
+pub mod affine;
+mod float;
+mod gemm;
+mod matrix;
+mod par;
+pub mod softmax_xent;
+
+pub use float::Float;
+pub use gemm::{Accum, gemm};
+pub use matrix::{MatMut, MatRef};
+pub use par::Par;
