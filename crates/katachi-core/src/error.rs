@@ -29,7 +29,9 @@ pub enum Error {
         found: String,
     },
     /// A class label is not below the number of classes.
-    #[error("label {label} at row {row} is out of range: there are {classes} classes (0..{classes})")]
+    #[error(
+        "label {label} at row {row} is out of range: there are {classes} classes (0..{classes})"
+    )]
     LabelOutOfRange {
         /// Row of the offending label.
         row: usize,

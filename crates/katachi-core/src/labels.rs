@@ -30,7 +30,11 @@ impl<const N: usize> Labels<N> {
     /// [`Error::LabelOutOfRange`] for the first label `≥ N`.
     pub fn new(data: Vec<usize>) -> Result<Self> {
         match data.iter().enumerate().find(|&(_, &l)| l >= N) {
-            Some((row, &label)) => Err(Error::LabelOutOfRange { row, label, classes: N }),
+            Some((row, &label)) => Err(Error::LabelOutOfRange {
+                row,
+                label,
+                classes: N,
+            }),
             None => Ok(Self { data }),
         }
     }
@@ -59,6 +63,12 @@ impl<const N: usize> Labels<N> {
     /// # Ok::<(), katachi_core::Error>(())
     /// ```
     pub fn one_hot<E: Element>(&self) -> Tensor<Batch<N>, E> {
-        Tensor::from_fn((self.len(), Const), |i| if self.data[i[0]] == i[1] { E::ONE } else { E::ZERO })
+        Tensor::from_fn((self.len(), Const), |i| {
+            if self.data[i[0]] == i[1] {
+                E::ONE
+            } else {
+                E::ZERO
+            }
+        })
     }
 }

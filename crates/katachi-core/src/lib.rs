@@ -36,14 +36,17 @@ pub mod shape;
 pub mod tensor;
 
 pub use error::{Error, Result};
-pub use labels::Labels;
 /// The element types tensors hold: `f32` and `f64`.
 pub use katachi_par::Float as Element;
+pub use labels::Labels;
 
 /// Everything a typical program needs, in one import.
 pub mod prelude {
     pub use crate::grad::{gradient_check, numerical_gradient};
-    pub use crate::layer::{Add, Affine, IdentityWithLoss, Layer, Loss, LossBackward, Mul, Relu, Sigmoid, SoftmaxWithLoss, Tanh};
+    pub use crate::layer::{
+        Add, Affine, IdentityWithLoss, Layer, Loss, LossBackward, Mul, Relu, Sigmoid,
+        SoftmaxWithLoss, Tanh, backprop,
+    };
     pub use crate::param::{Param, ParamPath, Parameters};
     pub use crate::shape::{Batch, Const, Dim, Rank0, Rank1, Rank2, Rank3, Rank4, Shape};
     pub use crate::tensor::Tensor;

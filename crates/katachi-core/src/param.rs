@@ -7,9 +7,9 @@
 
 use std::fmt;
 
+use crate::Element;
 use crate::shape::Shape;
 use crate::tensor::Tensor;
-use crate::Element;
 
 /// A learnable tensor and the gradient backward stored for it.
 #[derive(Clone, Debug, PartialEq)]
@@ -23,12 +23,19 @@ pub struct Param<S: Shape, E: Element = f32> {
 impl<S: Shape, E: Element> Param<S, E> {
     /// A parameter with this value and a zero gradient.
     pub fn new(value: Tensor<S, E>) -> Self {
-        Self { grad: Tensor::zeros(value.shape()), value }
+        Self {
+            grad: Tensor::zeros(value.shape()),
+            value,
+        }
     }
 
     /// A read-only view for visitors.
     pub fn view(&self) -> ParamView<'_, E> {
-        ParamView { value: self.value.as_slice(), grad: self.grad.as_slice(), dims: self.value.dims().as_ref().to_vec() }
+        ParamView {
+            value: self.value.as_slice(),
+            grad: self.grad.as_slice(),
+            dims: self.value.dims().as_ref().to_vec(),
+        }
     }
 }
 
@@ -48,11 +55,17 @@ pub struct ParamPath<'a> {
 
 impl<'a> ParamPath<'a> {
     /// The empty path at the top of a network.
-    pub const ROOT: ParamPath<'static> = ParamPath { parent: None, name: "" };
+    pub const ROOT: ParamPath<'static> = ParamPath {
+        parent: None,
+        name: "",
+    };
 
     /// This path extended by one segment.
     pub fn child<'b>(&'b self, name: &'b str) -> ParamPath<'b> {
-        ParamPath { parent: Some(self), name }
+        ParamPath {
+            parent: Some(self),
+            name,
+        }
     }
 }
 
@@ -110,10 +123,18 @@ pub trait Parameters {
     type Elem: Element;
 
     /// Visits every parameter, read-only.
-    fn visit(&self, path: &ParamPath<'_>, f: &mut dyn FnMut(&ParamPath<'_>, ParamView<'_, Self::Elem>));
+    fn visit(
+        &self,
+        path: &ParamPath<'_>,
+        f: &mut dyn FnMut(&ParamPath<'_>, ParamView<'_, Self::Elem>),
+    );
 
     /// Visits every parameter, writable.
-    fn visit_mut(&mut self, path: &ParamPath<'_>, f: &mut dyn FnMut(&ParamPath<'_>, ParamMut<'_, Self::Elem>));
+    fn visit_mut(
+        &mut self,
+        path: &ParamPath<'_>,
+        f: &mut dyn FnMut(&ParamPath<'_>, ParamMut<'_, Self::Elem>),
+    );
 
     /// Number of scalar parameters.
     fn num_params(&self) -> usize {
@@ -125,7 +146,9 @@ pub trait Parameters {
     /// The dotted names of all parameters, in visiting order.
     fn param_names(&self) -> Vec<String> {
         let mut names = Vec::new();
-        self.visit(&ParamPath::ROOT, &mut |path, _| names.push(path.to_string()));
+        self.visit(&ParamPath::ROOT, &mut |path, _| {
+            names.push(path.to_string())
+        });
         names
     }
 }
@@ -148,7 +171,14 @@ pub fn visit_param_mut<S: Shape, E: Element>(
     f: &mut dyn FnMut(&ParamPath<'_>, ParamMut<'_, E>),
 ) {
     let dims = param.value.dims();
-    f(&path.child(name), ParamMut { value: param.value.as_mut_slice(), grad: param.grad.as_mut_slice(), dims: dims.as_ref() });
+    f(
+        &path.child(name),
+        ParamMut {
+            value: param.value.as_mut_slice(),
+            grad: param.grad.as_mut_slice(),
+            dims: dims.as_ref(),
+        },
+    );
 }
 
 #[cfg(test)]

@@ -22,7 +22,12 @@ pub struct AffineDims {
 
 #[track_caller]
 fn check_len(what: &str, len: usize, rows: usize, cols: usize) {
-    assert_eq!(len, rows * cols, "affine: {what} must have {rows}×{cols} = {} elements, has {len}", rows * cols);
+    assert_eq!(
+        len,
+        rows * cols,
+        "affine: {what} must have {rows}×{cols} = {} elements, has {len}",
+        rows * cols
+    );
 }
 
 /// `y ← x·w + b`.
@@ -43,7 +48,11 @@ fn check_len(what: &str, len: usize, rows: usize, cols: usize) {
 /// ```
 #[track_caller]
 pub fn forward<E: Float>(x: &[E], w: &[E], b: &[E], y: &mut [E], dims: AffineDims, par: Par) {
-    let AffineDims { batch, inputs, outputs } = dims;
+    let AffineDims {
+        batch,
+        inputs,
+        outputs,
+    } = dims;
     check_len("x", x.len(), batch, inputs);
     check_len("w", w.len(), inputs, outputs);
     check_len("b", b.len(), 1, outputs);
@@ -82,8 +91,19 @@ pub struct AffineGrads<'a, E> {
 /// # Panics
 /// If a slice's length does not match `dims`.
 #[track_caller]
-pub fn backward<E: Float>(x: &[E], w: &[E], dy: &[E], grads: AffineGrads<'_, E>, dims: AffineDims, par: Par) {
-    let AffineDims { batch, inputs, outputs } = dims;
+pub fn backward<E: Float>(
+    x: &[E],
+    w: &[E],
+    dy: &[E],
+    grads: AffineGrads<'_, E>,
+    dims: AffineDims,
+    par: Par,
+) {
+    let AffineDims {
+        batch,
+        inputs,
+        outputs,
+    } = dims;
     check_len("x", x.len(), batch, inputs);
     check_len("w", w.len(), inputs, outputs);
     check_len("dy", dy.len(), batch, outputs);
@@ -100,7 +120,13 @@ pub fn backward<E: Float>(x: &[E], w: &[E], dy: &[E], grads: AffineGrads<'_, E>,
     column_sums(dy, grads.db, outputs);
     if let Some(dx) = grads.dx {
         check_len("dx", dx.len(), batch, inputs);
-        gemm(MatMut::row_major(dx, batch, inputs), Accum::Replace, dyv, MatRef::row_major(w, inputs, outputs).t(), par);
+        gemm(
+            MatMut::row_major(dx, batch, inputs),
+            Accum::Replace,
+            dyv,
+            MatRef::row_major(w, inputs, outputs).t(),
+            par,
+        );
     }
 }
 
@@ -111,12 +137,22 @@ pub fn backward<E: Float>(x: &[E], w: &[E], dy: &[E], grads: AffineGrads<'_, E>,
 /// If `sums.len() != cols` or `m.len()` is not a multiple of `cols`.
 #[track_caller]
 pub fn column_sums<E: Float>(m: &[E], sums: &mut [E], cols: usize) {
-    assert_eq!(sums.len(), cols, "column_sums: {} sums for {cols} columns", sums.len());
+    assert_eq!(
+        sums.len(),
+        cols,
+        "column_sums: {} sums for {cols} columns",
+        sums.len()
+    );
     sums.fill(E::ZERO);
     if cols == 0 {
         return;
     }
-    assert_eq!(m.len() % cols, 0, "column_sums: {} elements is not a whole number of {cols}-wide rows", m.len());
+    assert_eq!(
+        m.len() % cols,
+        0,
+        "column_sums: {} elements is not a whole number of {cols}-wide rows",
+        m.len()
+    );
     for row in m.chunks_exact(cols) {
         for (s, &v) in sums.iter_mut().zip(row) {
             *s += v;
@@ -132,7 +168,12 @@ pub fn add_bias<E: Float>(y: &mut [E], b: &[E], par: Par) {
     if cols == 0 {
         return;
     }
-    assert_eq!(y.len() % cols, 0, "add_bias: {} elements is not a whole number of {cols}-wide rows", y.len());
+    assert_eq!(
+        y.len() % cols,
+        0,
+        "add_bias: {} elements is not a whole number of {cols}-wide rows",
+        y.len()
+    );
     let add = |row: &mut [E]| row.iter_mut().zip(b).for_each(|(v, &bias)| *v += bias);
     if par.split(y.len()) {
         y.par_chunks_exact_mut(cols).for_each(add);
@@ -148,12 +189,27 @@ mod tests {
     #[test]
     fn backward_products_match_hand_computation() {
         // x = [[1, 2]], w = [[1, 0, 2], [0, 1, 3]], dy = [[1, 2, 3]]
-        let dims = AffineDims { batch: 1, inputs: 2, outputs: 3 };
+        let dims = AffineDims {
+            batch: 1,
+            inputs: 2,
+            outputs: 3,
+        };
         let x = [1.0_f64, 2.0];
         let w = [1.0, 0.0, 2.0, 0.0, 1.0, 3.0];
         let dy = [1.0, 2.0, 3.0];
         let (mut dw, mut db, mut dx) = ([9.0; 6], [9.0; 3], [9.0; 2]);
-        backward(&x, &w, &dy, AffineGrads { dw: &mut dw, db: &mut db, dx: Some(&mut dx) }, dims, Par::Seq);
+        backward(
+            &x,
+            &w,
+            &dy,
+            AffineGrads {
+                dw: &mut dw,
+                db: &mut db,
+                dx: Some(&mut dx),
+            },
+            dims,
+            Par::Seq,
+        );
         assert_eq!(dw, [1.0, 2.0, 3.0, 2.0, 4.0, 6.0]);
         assert_eq!(db, [1.0, 2.0, 3.0]);
         assert_eq!(dx, [1.0 + 6.0, 2.0 + 9.0]);
@@ -161,9 +217,24 @@ mod tests {
 
     #[test]
     fn skipping_dx_still_fills_parameter_gradients() {
-        let dims = AffineDims { batch: 2, inputs: 1, outputs: 1 };
+        let dims = AffineDims {
+            batch: 2,
+            inputs: 1,
+            outputs: 1,
+        };
         let (mut dw, mut db) = ([0.0_f32], [0.0_f32]);
-        backward(&[1.0, 3.0], &[5.0], &[2.0, 4.0], AffineGrads { dw: &mut dw, db: &mut db, dx: None }, dims, Par::Seq);
+        backward(
+            &[1.0, 3.0],
+            &[5.0],
+            &[2.0, 4.0],
+            AffineGrads {
+                dw: &mut dw,
+                db: &mut db,
+                dx: None,
+            },
+            dims,
+            Par::Seq,
+        );
         assert_eq!(dw, [14.0]);
         assert_eq!(db, [6.0]);
     }
@@ -171,7 +242,18 @@ mod tests {
     #[test]
     #[should_panic(expected = "affine: w must have 2×3 = 6 elements, has 5")]
     fn short_weight_slice_is_named() {
-        let dims = AffineDims { batch: 1, inputs: 2, outputs: 3 };
-        forward(&[0.0_f32; 2], &[0.0; 5], &[0.0; 3], &mut [0.0; 3], dims, Par::Seq);
+        let dims = AffineDims {
+            batch: 1,
+            inputs: 2,
+            outputs: 3,
+        };
+        forward(
+            &[0.0_f32; 2],
+            &[0.0; 5],
+            &[0.0; 3],
+            &mut [0.0; 3],
+            dims,
+            Par::Seq,
+        );
     }
 }

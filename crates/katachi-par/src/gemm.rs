@@ -41,7 +41,13 @@ const ROWS_PER_TASK: usize = 8;
 /// assert_eq!(g, [17.0, 22.0, 27.0, 22.0, 29.0, 36.0, 27.0, 36.0, 45.0]);
 /// ```
 #[track_caller]
-pub fn gemm<E: Float>(dst: MatMut<'_, E>, accum: Accum, lhs: MatRef<'_, E>, rhs: MatRef<'_, E>, par: Par) {
+pub fn gemm<E: Float>(
+    dst: MatMut<'_, E>,
+    accum: Accum,
+    lhs: MatRef<'_, E>,
+    rhs: MatRef<'_, E>,
+    par: Par,
+) {
     assert!(
         lhs.cols == rhs.rows && dst.rows == lhs.rows && dst.cols == rhs.cols,
         "gemm: cannot multiply {}×{} by {}×{} into {}×{}",
@@ -65,14 +71,24 @@ pub fn gemm<E: Float>(dst: MatMut<'_, E>, accum: Accum, lhs: MatRef<'_, E>, rhs:
     // The destination slice may end right after the last row's last column.
     let data = &mut dst.data[..(m - 1) * rs + n];
     if par.split(m * n * k) {
-        data.par_chunks_mut(rs * ROWS_PER_TASK).enumerate().for_each(row_task);
+        data.par_chunks_mut(rs * ROWS_PER_TASK)
+            .enumerate()
+            .for_each(row_task);
     } else {
-        data.chunks_mut(rs * ROWS_PER_TASK).enumerate().for_each(row_task);
+        data.chunks_mut(rs * ROWS_PER_TASK)
+            .enumerate()
+            .for_each(row_task);
     }
 }
 
 /// One output row: `out ← (out +) lhs[i, :] · rhs`.
-fn product_row<E: Float>(out: &mut [E], i: usize, accum: Accum, lhs: &MatRef<'_, E>, rhs: &MatRef<'_, E>) {
+fn product_row<E: Float>(
+    out: &mut [E],
+    i: usize,
+    accum: Accum,
+    lhs: &MatRef<'_, E>,
+    rhs: &MatRef<'_, E>,
+) {
     let k = lhs.cols;
     if let (Some(a_row), true) = (lhs.row_slice(i), rhs.rs == 1 && rhs.cs != 1) {
         // rhs columns are contiguous: each output element is a dot product.
@@ -147,19 +163,36 @@ mod tests {
     #[test]
     fn every_transpose_combination_matches_naive() {
         let mut rng = ChaCha8Rng::seed_from_u64(7);
-        for &(m, k, n) in &[(1, 1, 1), (2, 7, 3), (17, 33, 9), (33, 17, 100), (100, 50, 10)] {
+        for &(m, k, n) in &[
+            (1, 1, 1),
+            (2, 7, 3),
+            (17, 33, 9),
+            (33, 17, 100),
+            (100, 50, 10),
+        ] {
             let a = random(&mut rng, m * k);
             let b = random(&mut rng, k * n);
             for (ta, tb) in [(false, false), (true, false), (false, true), (true, true)] {
-                let av = if ta { MatRef::row_major(&a, k, m).t() } else { MatRef::row_major(&a, m, k) };
-                let bv = if tb { MatRef::row_major(&b, n, k).t() } else { MatRef::row_major(&b, k, n) };
+                let av = if ta {
+                    MatRef::row_major(&a, k, m).t()
+                } else {
+                    MatRef::row_major(&a, m, k)
+                };
+                let bv = if tb {
+                    MatRef::row_major(&b, n, k).t()
+                } else {
+                    MatRef::row_major(&b, k, n)
+                };
                 let want = naive(&av, &bv);
                 for accum in [Accum::Replace, Accum::Add] {
                     let mut c = vec![1.0; m * n];
                     gemm(MatMut::row_major(&mut c, m, n), accum, av, bv, Par::Rayon);
                     let offset = if accum == Accum::Add { 1.0 } else { 0.0 };
                     for (got, want) in c.iter().zip(&want) {
-                        assert!((got - want - offset).abs() < 1e-12, "{m}×{k}×{n} t=({ta},{tb}) {accum:?}");
+                        assert!(
+                            (got - want - offset).abs() < 1e-12,
+                            "{m}×{k}×{n} t=({ta},{tb}) {accum:?}"
+                        );
                     }
                 }
             }
@@ -186,6 +219,12 @@ mod tests {
         let a = [0.0_f32; 6];
         let b = [0.0_f32; 4];
         let mut c = [0.0_f32; 4];
-        gemm(MatMut::row_major(&mut c, 2, 2), Accum::Replace, MatRef::row_major(&a, 2, 3), MatRef::row_major(&b, 2, 2), Par::Seq);
+        gemm(
+            MatMut::row_major(&mut c, 2, 2),
+            Accum::Replace,
+            MatRef::row_major(&a, 2, 3),
+            MatRef::row_major(&b, 2, 2),
+            Par::Seq,
+        );
     }
 }

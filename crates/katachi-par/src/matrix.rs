@@ -49,7 +49,13 @@ impl<'a, E> MatRef<'a, E> {
             rows * cols,
             data.len()
         );
-        Self { data, rows, cols, rs: cols, cs: 1 }
+        Self {
+            data,
+            rows,
+            cols,
+            rs: cols,
+            cs: 1,
+        }
     }
 
     /// A view with explicit row and column strides.
@@ -64,12 +70,24 @@ impl<'a, E> MatRef<'a, E> {
             "{rows}×{cols} view with strides ({rs}, {cs}) needs {need} elements, the slice has {}",
             data.len()
         );
-        Self { data, rows, cols, rs, cs }
+        Self {
+            data,
+            rows,
+            cols,
+            rs,
+            cs,
+        }
     }
 
     /// The transpose: the same elements with rows and columns swapped.
     pub fn t(self) -> Self {
-        Self { data: self.data, rows: self.cols, cols: self.rows, rs: self.cs, cs: self.rs }
+        Self {
+            data: self.data,
+            rows: self.cols,
+            cols: self.rows,
+            rs: self.cs,
+            cs: self.rs,
+        }
     }
 
     /// Number of rows.
@@ -92,7 +110,12 @@ impl<'a, E> MatRef<'a, E> {
     where
         E: Copy,
     {
-        assert!(i < self.rows && j < self.cols, "({i}, {j}) outside {}×{}", self.rows, self.cols);
+        assert!(
+            i < self.rows && j < self.cols,
+            "({i}, {j}) outside {}×{}",
+            self.rows,
+            self.cols
+        );
         self.data[i * self.rs + j * self.cs]
     }
 
@@ -123,7 +146,12 @@ impl<'a, E> MatMut<'a, E> {
             rows * cols,
             data.len()
         );
-        Self { data, rows, cols, rs: cols }
+        Self {
+            data,
+            rows,
+            cols,
+            rs: cols,
+        }
     }
 
     /// A writable view whose rows start `rs` elements apart (`rs ≥ cols`).
@@ -132,14 +160,22 @@ impl<'a, E> MatMut<'a, E> {
     /// If `rs < cols` (rows would overlap) or the slice is too short.
     #[track_caller]
     pub fn with_row_stride(data: &'a mut [E], rows: usize, cols: usize, rs: usize) -> Self {
-        assert!(rs >= cols || rows <= 1, "row stride {rs} < {cols} columns: rows would overlap");
+        assert!(
+            rs >= cols || rows <= 1,
+            "row stride {rs} < {cols} columns: rows would overlap"
+        );
         let need = span(rows, cols, rs, 1);
         assert!(
             data.len() >= need,
             "{rows}×{cols} view with row stride {rs} needs {need} elements, the slice has {}",
             data.len()
         );
-        Self { data, rows, cols, rs }
+        Self {
+            data,
+            rows,
+            cols,
+            rs,
+        }
     }
 
     /// Number of rows.

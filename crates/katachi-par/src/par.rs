@@ -27,9 +27,7 @@ impl Par {
     pub(crate) fn split(self, flops: usize) -> bool {
         match self {
             Par::Seq => false,
-            Par::Rayon => {
-                flops >= PARALLEL_THRESHOLD_FLOPS && rayon::current_num_threads() > 1
-            }
+            Par::Rayon => flops >= PARALLEL_THRESHOLD_FLOPS && rayon::current_num_threads() > 1,
         }
     }
 }

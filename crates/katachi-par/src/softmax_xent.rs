@@ -2,8 +2,15 @@
 //!
 //! For each row `a` of the logits: `y = exp(a − max a) / Σ exp(a − max a)`
 //! (shifting by the maximum keeps `exp` finite for any input), and the loss is
-//! `−Σ t log(y + 1e-7)`, averaged over the rows. The backward pass is the
-//! famously simple `(y − t) / batch`.
+//! `−Σ t log y`, averaged over the rows. The backward pass is the famously
+//! simple `(y − t) / batch`.
+//!
+//! The loss is computed as `log-sum-exp`: `−log y_k = log Σ exp(a − max a) −
+//! (a_k − max a)`. That is exactly the function whose gradient backward
+//! returns, and it never takes `log 0`, so it needs no `+ 1e-7` guard. (The
+//! book's guard, `−Σ t log(y + 1e-7)`, belongs to a cross-entropy that only
+//! sees probabilities; it shifts the gradient by a relative `1e-7 / y`, which
+//! a gradient check in `f64` would flag.)
 //!
 //! Probabilities are computed row-parallel; the loss is then summed row by
 //! row in order, so it is the same whatever the thread count.
@@ -12,25 +19,37 @@ use rayon::prelude::*;
 
 use crate::{Float, Par};
 
-/// The `1e-7` the book adds inside the logarithm so `log 0` never happens.
-pub const LOG_EPSILON: f64 = 1e-7;
-
 /// `y ← softmax(a)` row by row, for rows of `classes` elements.
 ///
 /// # Panics
 /// If `a` and `y` differ in length, or it is not a multiple of `classes`.
 #[track_caller]
 pub fn softmax_rows<E: Float>(a: &[E], y: &mut [E], classes: usize, par: Par) {
-    assert_eq!(a.len(), y.len(), "softmax: {} logits but {} outputs", a.len(), y.len());
+    assert_eq!(
+        a.len(),
+        y.len(),
+        "softmax: {} logits but {} outputs",
+        a.len(),
+        y.len()
+    );
     if classes == 0 {
         return;
     }
-    assert_eq!(a.len() % classes, 0, "softmax: {} elements is not a whole number of {classes}-wide rows", a.len());
+    assert_eq!(
+        a.len() % classes,
+        0,
+        "softmax: {} elements is not a whole number of {classes}-wide rows",
+        a.len()
+    );
     let row = |(a, y): (&[E], &mut [E])| softmax_row(a, y);
     if par.split(a.len() * 8) {
-        a.par_chunks_exact(classes).zip(y.par_chunks_exact_mut(classes)).for_each(row);
+        a.par_chunks_exact(classes)
+            .zip(y.par_chunks_exact_mut(classes))
+            .for_each(row);
     } else {
-        a.chunks_exact(classes).zip(y.chunks_exact_mut(classes)).for_each(row);
+        a.chunks_exact(classes)
+            .zip(y.chunks_exact_mut(classes))
+            .for_each(row);
     }
 }
 
@@ -45,9 +64,21 @@ fn softmax_row<E: Float>(a: &[E], y: &mut [E]) {
     y.iter_mut().for_each(|y| *y *= inv);
 }
 
+/// `log Σ exp(a)`, shifted by the maximum so no `exp` overflows.
+fn log_sum_exp<E: Float>(a: &[E]) -> E {
+    let max = a.iter().copied().fold(a[0], E::max);
+    let sum: E = a.iter().map(|&a| (a - max).exp()).sum();
+    sum.ln() + max
+}
+
 #[track_caller]
 fn check_labels(labels: &[usize], rows: usize, classes: usize) {
-    assert_eq!(labels.len(), rows, "softmax-with-loss: {rows} rows but {} labels", labels.len());
+    assert_eq!(
+        labels.len(),
+        rows,
+        "softmax-with-loss: {rows} rows but {} labels",
+        labels.len()
+    );
     if let Some((i, &l)) = labels.iter().enumerate().find(|&(_, &l)| l >= classes) {
         panic!("softmax-with-loss: label {l} at row {i} is not below {classes} classes");
     }
@@ -66,18 +97,27 @@ fn check_labels(labels: &[usize], rows: usize, classes: usize) {
 /// let mut probs = [0.0; 2];
 /// let loss = softmax_xent::forward_labels(&logits, &[1], &mut probs, 2, Par::Seq);
 /// assert_eq!(probs, [0.5, 0.5]);
-/// assert!((loss - -(0.5_f64 + 1e-7).ln()).abs() < 1e-15);
+/// assert!((loss - 2f64.ln()).abs() < 1e-15);
 /// ```
 #[track_caller]
-pub fn forward_labels<E: Float>(logits: &[E], labels: &[usize], probs: &mut [E], classes: usize, par: Par) -> E {
+pub fn forward_labels<E: Float>(
+    logits: &[E],
+    labels: &[usize],
+    probs: &mut [E],
+    classes: usize,
+    par: Par,
+) -> E {
     softmax_rows(logits, probs, classes, par);
     if classes == 0 {
         return E::ZERO;
     }
     let rows = logits.len() / classes;
     check_labels(labels, rows, classes);
-    let eps = E::from_f64(LOG_EPSILON);
-    let total: E = labels.iter().enumerate().map(|(i, &l)| -(probs[i * classes + l] + eps).ln()).sum();
+    let total: E = logits
+        .chunks_exact(classes)
+        .zip(labels)
+        .map(|(a, &l)| log_sum_exp(a) - a[l])
+        .sum();
     total / E::from_f64(rows.max(1) as f64)
 }
 
@@ -86,15 +126,36 @@ pub fn forward_labels<E: Float>(logits: &[E], labels: &[usize], probs: &mut [E],
 /// # Panics
 /// If lengths disagree.
 #[track_caller]
-pub fn forward_targets<E: Float>(logits: &[E], targets: &[E], probs: &mut [E], classes: usize, par: Par) -> E {
-    assert_eq!(targets.len(), logits.len(), "softmax-with-loss: {} logits but {} targets", logits.len(), targets.len());
+pub fn forward_targets<E: Float>(
+    logits: &[E],
+    targets: &[E],
+    probs: &mut [E],
+    classes: usize,
+    par: Par,
+) -> E {
+    assert_eq!(
+        targets.len(),
+        logits.len(),
+        "softmax-with-loss: {} logits but {} targets",
+        logits.len(),
+        targets.len()
+    );
     softmax_rows(logits, probs, classes, par);
     if classes == 0 {
         return E::ZERO;
     }
     let rows = logits.len() / classes;
-    let eps = E::from_f64(LOG_EPSILON);
-    let total: E = targets.iter().zip(probs.iter()).map(|(&t, &y)| if t == E::ZERO { E::ZERO } else { -t * (y + eps).ln() }).sum();
+    let total: E = logits
+        .chunks_exact(classes)
+        .zip(targets.chunks_exact(classes))
+        .map(|(a, t)| {
+            let lse = log_sum_exp(a);
+            t.iter()
+                .zip(a)
+                .map(|(&t, &a)| if t == E::ZERO { E::ZERO } else { t * (lse - a) })
+                .sum::<E>()
+        })
+        .sum();
     total / E::from_f64(rows.max(1) as f64)
 }
 
@@ -104,14 +165,24 @@ pub fn forward_targets<E: Float>(logits: &[E], targets: &[E], probs: &mut [E], c
 /// As [`forward_labels`].
 #[track_caller]
 pub fn backward_labels<E: Float>(probs: &[E], labels: &[usize], dx: &mut [E], classes: usize) {
-    assert_eq!(probs.len(), dx.len(), "softmax-with-loss backward: {} probabilities but {} gradients", probs.len(), dx.len());
+    assert_eq!(
+        probs.len(),
+        dx.len(),
+        "softmax-with-loss backward: {} probabilities but {} gradients",
+        probs.len(),
+        dx.len()
+    );
     if classes == 0 {
         return;
     }
     let rows = probs.len() / classes;
     check_labels(labels, rows, classes);
     let inv = E::ONE / E::from_f64(rows.max(1) as f64);
-    for (i, (p, d)) in probs.chunks_exact(classes).zip(dx.chunks_exact_mut(classes)).enumerate() {
+    for (i, (p, d)) in probs
+        .chunks_exact(classes)
+        .zip(dx.chunks_exact_mut(classes))
+        .enumerate()
+    {
         for (j, (&p, d)) in p.iter().zip(d.iter_mut()).enumerate() {
             let t = if j == labels[i] { E::ONE } else { E::ZERO };
             *d = (p - t) * inv;
@@ -157,7 +228,13 @@ mod tests {
         let logits = [0.3_f64, 2.9, 4.0, -1.0, 0.0, 1.0];
         let (mut p1, mut p2) = ([0.0; 6], [0.0; 6]);
         let l1 = forward_labels(&logits, &[2, 0], &mut p1, 3, Par::Seq);
-        let l2 = forward_targets(&logits, &[0.0, 0.0, 1.0, 1.0, 0.0, 0.0], &mut p2, 3, Par::Seq);
+        let l2 = forward_targets(
+            &logits,
+            &[0.0, 0.0, 1.0, 1.0, 0.0, 0.0],
+            &mut p2,
+            3,
+            Par::Seq,
+        );
         assert_eq!(p1, p2);
         assert!((l1 - l2).abs() < 1e-15);
         let (mut d1, mut d2) = ([0.0; 6], [0.0; 6]);
@@ -167,6 +244,17 @@ mod tests {
         // Each row of (y − t) sums to 0, halved by the batch of 2.
         assert!((d1[0] + d1[1] + d1[2]).abs() < 1e-15);
         assert!((d1[2] - (p1[2] - 1.0) / 2.0).abs() < 1e-15);
+    }
+
+    #[test]
+    fn loss_is_exact_even_for_vanishing_probabilities() {
+        // y_0 = e^-100 / (1 + e^-100): log(y + 1e-7) would give 16.1, the truth is ~100.
+        let mut probs = [0.0_f64; 2];
+        let loss = forward_labels(&[0.0, 100.0], &[0], &mut probs, 2, Par::Seq);
+        assert!(
+            (loss - (100.0 + (-100.0_f64).exp().ln_1p())).abs() < 1e-12,
+            "{loss}"
+        );
     }
 
     #[test]

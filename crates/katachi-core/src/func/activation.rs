@@ -180,7 +180,9 @@ mod tests {
         Tensor::from([-3.0, -1.2, -0.3, 0.2, 0.7, 1.5, 4.0])
     }
 
-    fn assert_derivative_matches_numeric<A: Activation>(grad: fn(&Tensor<Rank1<7>, f64>) -> Tensor<Rank1<7>, f64>) {
+    fn assert_derivative_matches_numeric<A: Activation>(
+        grad: fn(&Tensor<Rank1<7>, f64>) -> Tensor<Rank1<7>, f64>,
+    ) {
         let x = probe();
         for (&x, &g) in x.as_slice().iter().zip(grad(&x).as_slice()) {
             let n = numerical_diff(A::f::<f64>, x);
@@ -215,7 +217,10 @@ mod tests {
 
     #[test]
     fn step_is_zero_at_zero() {
-        assert_eq!(step(&Tensor::<Rank1<2>>::from([0.0, 1e-30])).as_slice(), &[0.0, 1.0]);
+        assert_eq!(
+            step(&Tensor::<Rank1<2>>::from([0.0, 1e-30])).as_slice(),
+            &[0.0, 1.0]
+        );
     }
 
     #[test]

@@ -1,11 +1,13 @@
 //! Loss functions (chapter 4) and accuracy. Every loss is averaged over the
 //! rows (the batch), so its size does not depend on the batch size.
 
-use katachi_par::softmax_xent::LOG_EPSILON;
-
 use crate::shape::Shape;
 use crate::tensor::Tensor;
 use crate::{Element, Error, Result};
+
+/// The `1e-7` the book adds inside the logarithm of cross-entropy so that a
+/// probability of exactly 0 gives a large loss rather than infinity.
+pub const LOG_EPSILON: f64 = 1e-7;
 
 /// Sum of squared error, `0.5 Σ (y − t)²`, averaged over the rows.
 ///
@@ -23,7 +25,12 @@ use crate::{Element, Error, Result};
 pub fn sum_squared_error<S: Shape, E: Element>(y: &Tensor<S, E>, t: &Tensor<S, E>) -> Result<E> {
     y.check_same_shape("sum_squared_error", t)?;
     let half = E::from_f64(0.5);
-    let sum: E = y.as_slice().iter().zip(t.as_slice()).map(|(&y, &t)| (y - t) * (y - t)).sum();
+    let sum: E = y
+        .as_slice()
+        .iter()
+        .zip(t.as_slice())
+        .map(|(&y, &t)| (y - t) * (y - t))
+        .sum();
     Ok(half * sum / rows_as::<E>(y.num_rows()))
 }
 
@@ -31,7 +38,10 @@ pub fn sum_squared_error<S: Shape, E: Element>(y: &Tensor<S, E>, t: &Tensor<S, E
 ///
 /// # Errors
 /// [`Error::Shape`] if `y` and `t` have different runtime extents.
-pub fn sum_squared_error_grad<S: Shape, E: Element>(y: &Tensor<S, E>, t: &Tensor<S, E>) -> Result<Tensor<S, E>> {
+pub fn sum_squared_error_grad<S: Shape, E: Element>(
+    y: &Tensor<S, E>,
+    t: &Tensor<S, E>,
+) -> Result<Tensor<S, E>> {
     let inv = E::ONE / rows_as::<E>(y.num_rows());
     y.zip_map(t, |y, t| (y - t) * inv)
 }
@@ -52,7 +62,12 @@ pub fn sum_squared_error_grad<S: Shape, E: Element>(y: &Tensor<S, E>, t: &Tensor
 pub fn cross_entropy<S: Shape, E: Element>(y: &Tensor<S, E>, t: &Tensor<S, E>) -> Result<E> {
     y.check_same_shape("cross_entropy", t)?;
     let eps = E::from_f64(LOG_EPSILON);
-    let sum: E = y.as_slice().iter().zip(t.as_slice()).map(|(&y, &t)| t * (y + eps).ln()).sum();
+    let sum: E = y
+        .as_slice()
+        .iter()
+        .zip(t.as_slice())
+        .map(|(&y, &t)| t * (y + eps).ln())
+        .sum();
     Ok(-sum / rows_as::<E>(y.num_rows()))
 }
 
@@ -60,7 +75,10 @@ pub fn cross_entropy<S: Shape, E: Element>(y: &Tensor<S, E>, t: &Tensor<S, E>) -
 ///
 /// # Errors
 /// [`Error::Shape`] if `y` and `t` have different runtime extents.
-pub fn cross_entropy_grad<S: Shape, E: Element>(y: &Tensor<S, E>, t: &Tensor<S, E>) -> Result<Tensor<S, E>> {
+pub fn cross_entropy_grad<S: Shape, E: Element>(
+    y: &Tensor<S, E>,
+    t: &Tensor<S, E>,
+) -> Result<Tensor<S, E>> {
     let eps = E::from_f64(LOG_EPSILON);
     let inv = E::ONE / rows_as::<E>(y.num_rows());
     y.zip_map(t, |y, t| -t / (y + eps) * inv)
@@ -82,7 +100,11 @@ pub fn cross_entropy_grad<S: Shape, E: Element>(y: &Tensor<S, E>, t: &Tensor<S, 
 pub fn cross_entropy_labels<S: Shape, E: Element>(y: &Tensor<S, E>, labels: &[usize]) -> Result<E> {
     check_labels("cross_entropy_labels", y, labels)?;
     let eps = E::from_f64(LOG_EPSILON);
-    let sum: E = y.rows().zip(labels).map(|(row, &l)| (row[l] + eps).ln()).sum();
+    let sum: E = y
+        .rows()
+        .zip(labels)
+        .map(|(row, &l)| (row[l] + eps).ln())
+        .sum();
     Ok(-sum / rows_as::<E>(y.num_rows()))
 }
 
@@ -106,19 +128,33 @@ pub fn accuracy<S: Shape, E: Element>(y: &Tensor<S, E>, labels: &[usize]) -> Res
     let correct = y
         .rows()
         .zip(labels)
-        .filter(|&(row, &l)| row.iter().all(|&v| v <= row[l]) && row[..l].iter().all(|&v| v < row[l]))
+        .filter(|&(row, &l)| {
+            row.iter().all(|&v| v <= row[l]) && row[..l].iter().all(|&v| v < row[l])
+        })
         .count();
     Ok(correct as f64 / rows as f64)
 }
 
 /// One label per row, each below the number of classes (the row length).
-pub(crate) fn check_labels<S: Shape, E: Element>(what: &'static str, y: &Tensor<S, E>, labels: &[usize]) -> Result<()> {
+pub(crate) fn check_labels<S: Shape, E: Element>(
+    what: &'static str,
+    y: &Tensor<S, E>,
+    labels: &[usize],
+) -> Result<()> {
     if labels.len() != y.num_rows() {
-        return Err(Error::BatchMismatch { what, input: y.num_rows(), target: labels.len() });
+        return Err(Error::BatchMismatch {
+            what,
+            input: y.num_rows(),
+            target: labels.len(),
+        });
     }
     let classes = y.row_len();
     match labels.iter().enumerate().find(|&(_, &l)| l >= classes) {
-        Some((row, &label)) => Err(Error::LabelOutOfRange { row, label, classes }),
+        Some((row, &label)) => Err(Error::LabelOutOfRange {
+            row,
+            label,
+            classes,
+        }),
         None => Ok(()),
     }
 }
@@ -177,9 +213,20 @@ mod tests {
         let y = Tensor::<Rank2<2, 3>>::default();
         assert_eq!(
             cross_entropy_labels(&y, &[0]).unwrap_err(),
-            Error::BatchMismatch { what: "cross_entropy_labels", input: 2, target: 1 }
+            Error::BatchMismatch {
+                what: "cross_entropy_labels",
+                input: 2,
+                target: 1
+            }
         );
-        assert_eq!(accuracy(&y, &[0, 7]).unwrap_err(), Error::LabelOutOfRange { row: 1, label: 7, classes: 3 });
+        assert_eq!(
+            accuracy(&y, &[0, 7]).unwrap_err(),
+            Error::LabelOutOfRange {
+                row: 1,
+                label: 7,
+                classes: 3
+            }
+        );
     }
 
     #[test]
@@ -194,8 +241,13 @@ mod tests {
     fn gradients_match_numerical_gradient() {
         let t = Tensor::<Rank2<2, 3>, f64>::from([[0.0, 1.0, 0.0], [0.2, 0.3, 0.5]]);
         let mut y = Tensor::<Rank2<2, 3>, f64>::from([[0.2, 0.5, 0.3], [0.6, 0.3, 0.1]]);
-        let checks: [(fn(&Tensor<Rank2<2, 3>, f64>, &Tensor<Rank2<2, 3>, f64>) -> Result<f64>, fn(&Tensor<Rank2<2, 3>, f64>, &Tensor<Rank2<2, 3>, f64>) -> Result<Tensor<Rank2<2, 3>, f64>>); 2] =
-            [(sum_squared_error, sum_squared_error_grad), (cross_entropy, cross_entropy_grad)];
+        type T = Tensor<Rank2<2, 3>, f64>;
+        type LossFn = fn(&T, &T) -> Result<f64>;
+        type GradFn = fn(&T, &T) -> Result<T>;
+        let checks: [(LossFn, GradFn); 2] = [
+            (sum_squared_error, sum_squared_error_grad),
+            (cross_entropy, cross_entropy_grad),
+        ];
         for (loss, grad) in checks {
             let analytic = grad(&y, &t).unwrap();
             let numeric = numerical_gradient(|y| loss(y, &t).unwrap(), &mut y);

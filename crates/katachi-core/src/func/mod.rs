@@ -12,7 +12,7 @@ pub use activation::{
     sigmoid, sigmoid_grad, step, tanh, tanh_grad,
 };
 pub use loss::{
-    accuracy, cross_entropy, cross_entropy_grad, cross_entropy_labels, sum_squared_error,
-    sum_squared_error_grad,
+    LOG_EPSILON, accuracy, cross_entropy, cross_entropy_grad, cross_entropy_labels,
+    sum_squared_error, sum_squared_error_grad,
 };
 pub use softmax::{softmax, softmax_backward};

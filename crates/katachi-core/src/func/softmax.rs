@@ -29,12 +29,20 @@ pub fn softmax<S: Shape, E: Element>(x: &Tensor<S, E>) -> Tensor<S, E> {
 ///
 /// # Errors
 /// [`crate::Error::Shape`] if `y` and `dy` have different runtime extents.
-pub fn softmax_backward<S: Shape, E: Element>(y: &Tensor<S, E>, dy: &Tensor<S, E>) -> Result<Tensor<S, E>> {
+pub fn softmax_backward<S: Shape, E: Element>(
+    y: &Tensor<S, E>,
+    dy: &Tensor<S, E>,
+) -> Result<Tensor<S, E>> {
     y.check_same_shape("softmax_backward", dy)?;
     let mut dx = Tensor::zeros(y.shape());
     let n = y.row_len();
     if n > 0 {
-        for ((y, dy), dx) in y.as_slice().chunks_exact(n).zip(dy.as_slice().chunks_exact(n)).zip(dx.as_mut_slice().chunks_exact_mut(n)) {
+        for ((y, dy), dx) in y
+            .as_slice()
+            .chunks_exact(n)
+            .zip(dy.as_slice().chunks_exact(n))
+            .zip(dx.as_mut_slice().chunks_exact_mut(n))
+        {
             let dot: E = y.iter().zip(dy).map(|(&y, &d)| y * d).sum();
             for ((dx, &y), &dy) in dx.iter_mut().zip(y).zip(dy) {
                 *dx = y * (dy - dot);
@@ -62,7 +70,9 @@ mod tests {
 
     #[test]
     fn every_row_sums_to_one_and_is_shift_invariant() {
-        let x = Tensor::<Rank2<3, 4>, f64>::from_fn(Default::default(), |i| (i[0] as f64 - 1.0) * 300.0 + i[1] as f64);
+        let x = Tensor::<Rank2<3, 4>, f64>::from_fn(Default::default(), |i| {
+            (i[0] as f64 - 1.0) * 300.0 + i[1] as f64
+        });
         let y = softmax(&x);
         for row in y.rows() {
             assert!((row.iter().sum::<f64>() - 1.0).abs() < 1e-12);
@@ -79,7 +89,10 @@ mod tests {
         let w = Tensor::<Rank2<2, 3>, f64>::from([[0.3, -1.0, 2.0], [1.5, 0.2, -0.7]]);
         let mut x = Tensor::<Rank2<2, 3>, f64>::from([[0.1, 0.5, -0.2], [2.0, -1.0, 0.3]]);
         let analytic = softmax_backward(&softmax(&x), &w).unwrap();
-        let numeric = numerical_gradient(|x| softmax(x).zip_map(&w, |a, b| a * b).unwrap().sum(), &mut x);
+        let numeric = numerical_gradient(
+            |x| softmax(x).zip_map(&w, |a, b| a * b).unwrap().sum(),
+            &mut x,
+        );
         for (a, n) in analytic.as_slice().iter().zip(numeric.as_slice()) {
             assert!((a - n).abs() < 1e-9, "{a} vs {n}");
         }

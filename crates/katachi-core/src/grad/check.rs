@@ -4,7 +4,7 @@
 use std::fmt;
 
 use super::numerical::H;
-use crate::layer::{Layer, Loss};
+use crate::layer::{Layer, Loss, backprop};
 use crate::param::{ParamPath, Parameters};
 use crate::{Element, Result};
 
@@ -34,7 +34,10 @@ pub struct GradientReport {
 impl GradientReport {
     /// The largest relative error over all parameters.
     pub fn max_relative_error(&self) -> f64 {
-        self.params.iter().map(|p| p.max_relative_error).fold(0.0, f64::max)
+        self.params
+            .iter()
+            .map(|p| p.max_relative_error)
+            .fold(0.0, f64::max)
     }
 
     /// The entry for a parameter by dotted name.
@@ -45,10 +48,24 @@ impl GradientReport {
 
 impl fmt::Display for GradientReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let width = self.params.iter().map(|p| p.name.len()).max().unwrap_or(0).max(9);
-        writeln!(f, "{:width$}  {:>8}  {:>12}  {:>12}", "parameter", "elements", "max rel err", "max abs err")?;
+        let width = self
+            .params
+            .iter()
+            .map(|p| p.name.len())
+            .max()
+            .unwrap_or(0)
+            .max(9);
+        writeln!(
+            f,
+            "{:width$}  {:>8}  {:>12}  {:>12}",
+            "parameter", "elements", "max rel err", "max abs err"
+        )?;
         for p in &self.params {
-            writeln!(f, "{:width$}  {:>8}  {:>12.3e}  {:>12.3e}", p.name, p.numel, p.max_relative_error, p.max_abs_error)?;
+            writeln!(
+                f,
+                "{:width$}  {:>8}  {:>12.3e}  {:>12.3e}",
+                p.name, p.numel, p.max_relative_error, p.max_abs_error
+            )?;
         }
         Ok(())
     }
@@ -57,7 +74,11 @@ impl fmt::Display for GradientReport {
 /// `|a − n| / max(|a|, |n|)`, and 0 when both are exactly 0.
 fn relative_error(a: f64, n: f64) -> f64 {
     let scale = a.abs().max(n.abs());
-    if scale == 0.0 { 0.0 } else { (a - n).abs() / scale }
+    if scale == 0.0 {
+        0.0
+    } else {
+        (a - n).abs() / scale
+    }
 }
 
 /// Compares every parameter gradient that backprop computes with the central
@@ -83,23 +104,35 @@ fn relative_error(a: f64, n: f64) -> f64 {
 /// assert!(report.max_relative_error() < 1e-6, "{report}");
 /// # Ok::<(), katachi_core::Error>(())
 /// ```
-pub fn gradient_check<X, T, N, L>(net: &mut N, loss: &mut L, x: &X, target: &T) -> Result<GradientReport>
+pub fn gradient_check<X, T, N, L>(
+    net: &mut N,
+    loss: &mut L,
+    x: &X,
+    target: &T,
+) -> Result<GradientReport>
 where
     X: Clone,
     T: ?Sized,
     N: Layer<X> + Parameters,
     L: Loss<N::Out, T, Elem = N::Elem>,
 {
-    loss.forward(net.forward(x.clone()), target)?;
-    net.backward(loss.backward());
+    backprop(net, loss, x.clone(), target)?;
 
     let mut analytic: Vec<(String, Vec<N::Elem>)> = Vec::new();
-    net.visit(&ParamPath::ROOT, &mut |path, p| analytic.push((path.to_string(), p.grad.to_vec())));
+    net.visit(&ParamPath::ROOT, &mut |path, p| {
+        analytic.push((path.to_string(), p.grad.to_vec()))
+    });
 
     let h = N::Elem::from_f64(H);
     let mut params = Vec::with_capacity(analytic.len());
     for (index, (name, grads)) in analytic.into_iter().enumerate() {
-        let mut check = ParamCheck { name, numel: grads.len(), max_relative_error: 0.0, max_abs_error: 0.0, worst_index: 0 };
+        let mut check = ParamCheck {
+            name,
+            numel: grads.len(),
+            max_relative_error: 0.0,
+            max_abs_error: 0.0,
+            worst_index: 0,
+        };
         for (element, &a) in grads.iter().enumerate() {
             let original = set_element(net, index, element, None);
             set_element(net, index, element, Some(original + h));
@@ -122,7 +155,12 @@ where
 
 /// Reads element `element` of the `index`-th parameter and, if `value` is
 /// given, overwrites it. Returns the value it held before.
-fn set_element<N: Parameters>(net: &mut N, index: usize, element: usize, value: Option<N::Elem>) -> N::Elem {
+fn set_element<N: Parameters>(
+    net: &mut N,
+    index: usize,
+    element: usize,
+    value: Option<N::Elem>,
+) -> N::Elem {
     let mut seen = 0;
     let mut old = None;
     net.visit_mut(&ParamPath::ROOT, &mut |_, p| {

@@ -103,7 +103,8 @@ mod tests {
     #[test]
     fn probing_restores_every_element_exactly() {
         let values = [0.1, -7.25, 1e-9, 3.3];
-        let mut x = Tensor::<Rank2<2, 2>, f64>::from([[values[0], values[1]], [values[2], values[3]]]);
+        let mut x =
+            Tensor::<Rank2<2, 2>, f64>::from([[values[0], values[1]], [values[2], values[3]]]);
         let mut seen = Vec::new();
         numerical_gradient(
             |x| {

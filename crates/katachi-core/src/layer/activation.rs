@@ -7,11 +7,11 @@
 use std::marker::PhantomData;
 
 use super::{Layer, NO_FORWARD};
+use crate::Element;
 use crate::func::{Activation, ReluFn, SigmoidFn, TanhFn};
 use crate::param::{ParamMut, ParamPath, ParamView, Parameters};
 use crate::shape::Shape;
 use crate::tensor::Tensor;
-use crate::Element;
 
 /// The shared machinery: the cached output and the loops.
 #[derive(Clone, Debug, Default)]
@@ -32,7 +32,11 @@ impl<A: Activation, E: Element> Cache<A, E> {
     }
 
     fn backward<S: Shape>(&mut self, mut dy: Tensor<S, E>) -> Tensor<S, E> {
-        assert!(self.fresh && self.output.len() == dy.numel(), "{} layer: {NO_FORWARD}", A::NAME);
+        assert!(
+            self.fresh && self.output.len() == dy.numel(),
+            "{} layer: {NO_FORWARD}",
+            A::NAME
+        );
         for (d, &y) in dy.as_mut_slice().iter_mut().zip(&self.output) {
             *d *= A::df_from_output(y);
         }
@@ -141,7 +145,11 @@ mod tests {
         x: &Tensor<Rank2<2, 3>, f64>,
         w: &Tensor<Rank2<2, 3>, f64>,
     ) -> f64 {
-        layer.predict(x.clone()).zip_map(w, |a, b| a * b).unwrap().sum()
+        layer
+            .predict(x.clone())
+            .zip_map(w, |a, b| a * b)
+            .unwrap()
+            .sum()
     }
 
     #[test]

@@ -6,10 +6,12 @@ use rand::Rng;
 use rand_distr::{Distribution, StandardNormal};
 
 use super::{Layer, NO_FORWARD};
-use crate::param::{Param, ParamMut, ParamPath, ParamView, Parameters, visit_param, visit_param_mut};
+use crate::Element;
+use crate::param::{
+    Param, ParamMut, ParamPath, ParamView, Parameters, visit_param, visit_param_mut,
+};
 use crate::shape::{Const, Dim, Rank1, Rank2};
 use crate::tensor::Tensor;
-use crate::Element;
 
 /// The affine (fully connected) layer of chapter 5: `Y = X·W + b`.
 ///
@@ -45,7 +47,11 @@ pub struct Affine<const I: usize, const O: usize, E: Element = f32> {
 impl<const I: usize, const O: usize, E: Element> Affine<I, O, E> {
     /// A layer with these parameters.
     pub fn new(weight: Tensor<Rank2<I, O>, E>, bias: Tensor<Rank1<O>, E>) -> Self {
-        Self { weight: Param::new(weight), bias: Param::new(bias), input: None }
+        Self {
+            weight: Param::new(weight),
+            bias: Param::new(bias),
+            input: None,
+        }
     }
 
     /// All parameters zero.
@@ -73,7 +79,11 @@ impl<const I: usize, const O: usize, E: Element> Affine<I, O, E> {
     }
 
     fn dims(batch: usize) -> AffineDims {
-        AffineDims { batch, inputs: I, outputs: O }
+        AffineDims {
+            batch,
+            inputs: I,
+            outputs: O,
+        }
     }
 }
 
@@ -83,7 +93,9 @@ impl<const I: usize, const O: usize, E: Element> Default for Affine<I, O, E> {
     }
 }
 
-impl<B: Dim, const I: usize, const O: usize, E: Element> Layer<Tensor<(B, Const<I>), E>> for Affine<I, O, E> {
+impl<B: Dim, const I: usize, const O: usize, E: Element> Layer<Tensor<(B, Const<I>), E>>
+    for Affine<I, O, E>
+{
     type Out = Tensor<(B, Const<O>), E>;
 
     fn forward(&mut self, x: Tensor<(B, Const<I>), E>) -> Self::Out {
@@ -94,14 +106,25 @@ impl<B: Dim, const I: usize, const O: usize, E: Element> Layer<Tensor<(B, Const<
 
     fn backward(&mut self, dy: Self::Out) -> Tensor<(B, Const<I>), E> {
         let batch = dy.shape().0;
-        let x = self.input.as_deref().filter(|x| x.len() == batch.size() * I).expect(NO_FORWARD);
+        let x = self
+            .input
+            .as_deref()
+            .filter(|x| x.len() == batch.size() * I)
+            .expect(NO_FORWARD);
         let mut dx = Tensor::zeros((batch, Const));
         let grads = AffineGrads {
             dw: self.weight.grad.as_mut_slice(),
             db: self.bias.grad.as_mut_slice(),
             dx: Some(dx.as_mut_slice()),
         };
-        affine::backward(x, self.weight.value.as_slice(), dy.as_slice(), grads, Self::dims(batch.size()), Par::Rayon);
+        affine::backward(
+            x,
+            self.weight.value.as_slice(),
+            dy.as_slice(),
+            grads,
+            Self::dims(batch.size()),
+            Par::Rayon,
+        );
         dx
     }
 
@@ -134,7 +157,11 @@ impl<const I: usize, const O: usize, E: Element> Parameters for Affine<I, O, E> 
         visit_param(&self.bias, path, "bias", f);
     }
 
-    fn visit_mut(&mut self, path: &ParamPath<'_>, f: &mut dyn FnMut(&ParamPath<'_>, ParamMut<'_, E>)) {
+    fn visit_mut(
+        &mut self,
+        path: &ParamPath<'_>,
+        f: &mut dyn FnMut(&ParamPath<'_>, ParamMut<'_, E>),
+    ) {
         visit_param_mut(&mut self.weight, path, "weight", f);
         visit_param_mut(&mut self.bias, path, "bias", f);
     }

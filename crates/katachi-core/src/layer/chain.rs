@@ -57,15 +57,18 @@ where
     type Out = L3::Out;
 
     fn forward(&mut self, x: X0) -> Self::Out {
-        self.3.forward(self.2.forward(self.1.forward(self.0.forward(x))))
+        self.3
+            .forward(self.2.forward(self.1.forward(self.0.forward(x))))
     }
 
     fn backward(&mut self, dy: Self::Out) -> X0 {
-        self.0.backward(self.1.backward(self.2.backward(self.3.backward(dy))))
+        self.0
+            .backward(self.1.backward(self.2.backward(self.3.backward(dy))))
     }
 
     fn predict(&self, x: X0) -> Self::Out {
-        self.3.predict(self.2.predict(self.1.predict(self.0.predict(x))))
+        self.3
+            .predict(self.2.predict(self.1.predict(self.0.predict(x))))
     }
 }
 
@@ -80,15 +83,24 @@ where
     type Out = L4::Out;
 
     fn forward(&mut self, x: X0) -> Self::Out {
-        self.4.forward(self.3.forward(self.2.forward(self.1.forward(self.0.forward(x)))))
+        self.4.forward(
+            self.3
+                .forward(self.2.forward(self.1.forward(self.0.forward(x)))),
+        )
     }
 
     fn backward(&mut self, dy: Self::Out) -> X0 {
-        self.0.backward(self.1.backward(self.2.backward(self.3.backward(self.4.backward(dy)))))
+        self.0.backward(
+            self.1
+                .backward(self.2.backward(self.3.backward(self.4.backward(dy)))),
+        )
     }
 
     fn predict(&self, x: X0) -> Self::Out {
-        self.4.predict(self.3.predict(self.2.predict(self.1.predict(self.0.predict(x)))))
+        self.4.predict(
+            self.3
+                .predict(self.2.predict(self.1.predict(self.0.predict(x)))),
+        )
     }
 }
 

@@ -13,14 +13,18 @@ use crate::{Element, Error, Result};
 /// Softmax followed by cross-entropy over `N` classes (chapter 5).
 ///
 /// Targets are [`Labels<N>`] or one-hot rows `[batch, N]`; both widths are
-/// checked by the type. `backward` returns `(y − t) / batch`.
+/// checked by the type. The loss is `−Σ t log y` averaged over the batch,
+/// computed as log-sum-exp so it is exact and finite for any logits (unlike
+/// [`crate::func::cross_entropy`], it needs no `+1e-7` guard because it never
+/// sees a rounded-to-zero probability). `backward` returns `(y − t) / batch`,
+/// the exact gradient of that loss.
 ///
 /// ```
 /// use katachi_core::prelude::*;
 /// let mut loss = SoftmaxWithLoss::<3, f64>::new();
 /// let x = Tensor::<Batch<3>, f64>::from_rows(&[[0.0, 0.0, 0.0]])?;
 /// let l = loss.forward(x, &Labels::new(vec![1])?)?;
-/// assert!((l - -(1.0_f64 / 3.0 + 1e-7).ln()).abs() < 1e-12);
+/// assert!((l - 3f64.ln()).abs() < 1e-12);
 /// let dx: Tensor<Batch<3>, f64> = loss.backward();
 /// assert!((dx.as_slice()[1] - (1.0 / 3.0 - 1.0)).abs() < 1e-12);
 /// # Ok::<(), katachi_core::Error>(())
@@ -41,7 +45,10 @@ enum Target<E> {
 impl<const N: usize, E: Element> SoftmaxWithLoss<N, E> {
     /// A new loss layer with nothing cached.
     pub fn new() -> Self {
-        Self { probs: Vec::new(), target: None }
+        Self {
+            probs: Vec::new(),
+            target: None,
+        }
     }
 
     /// The softmax probabilities of the latest forward, row-major.
@@ -51,10 +58,20 @@ impl<const N: usize, E: Element> SoftmaxWithLoss<N, E> {
 }
 
 fn check_batch(what: &'static str, input: usize, target: usize) -> Result<()> {
-    if input == target { Ok(()) } else { Err(Error::BatchMismatch { what, input, target }) }
+    if input == target {
+        Ok(())
+    } else {
+        Err(Error::BatchMismatch {
+            what,
+            input,
+            target,
+        })
+    }
 }
 
-impl<B: Dim, const N: usize, E: Element> LossBackward<Tensor<(B, Const<N>), E>> for SoftmaxWithLoss<N, E> {
+impl<B: Dim, const N: usize, E: Element> LossBackward<Tensor<(B, Const<N>), E>>
+    for SoftmaxWithLoss<N, E>
+{
     type Elem = E;
 
     fn backward(&mut self) -> Tensor<(B, Const<N>), E> {
@@ -63,18 +80,30 @@ impl<B: Dim, const N: usize, E: Element> LossBackward<Tensor<(B, Const<N>), E>> 
         let batch = B::from_size(rows).expect(NO_FORWARD);
         let mut dx = Tensor::zeros((batch, Const));
         match target {
-            Target::Labels(l) => softmax_xent::backward_labels(&self.probs, l, dx.as_mut_slice(), N),
-            Target::Dense(t) => softmax_xent::backward_targets(&self.probs, t, dx.as_mut_slice(), N),
+            Target::Labels(l) => {
+                softmax_xent::backward_labels(&self.probs, l, dx.as_mut_slice(), N)
+            }
+            Target::Dense(t) => {
+                softmax_xent::backward_targets(&self.probs, t, dx.as_mut_slice(), N)
+            }
         }
         dx
     }
 }
 
-impl<B: Dim, const N: usize, E: Element> Loss<Tensor<(B, Const<N>), E>, Labels<N>> for SoftmaxWithLoss<N, E> {
+impl<B: Dim, const N: usize, E: Element> Loss<Tensor<(B, Const<N>), E>, Labels<N>>
+    for SoftmaxWithLoss<N, E>
+{
     fn forward(&mut self, x: Tensor<(B, Const<N>), E>, t: &Labels<N>) -> Result<E> {
         check_batch("SoftmaxWithLoss", x.num_rows(), t.len())?;
         self.probs.resize(x.numel(), E::ZERO);
-        let loss = softmax_xent::forward_labels(x.as_slice(), t.as_slice(), &mut self.probs, N, Par::Rayon);
+        let loss = softmax_xent::forward_labels(
+            x.as_slice(),
+            t.as_slice(),
+            &mut self.probs,
+            N,
+            Par::Rayon,
+        );
         self.target = Some(Target::Labels(t.as_slice().to_vec()));
         Ok(loss)
     }
@@ -82,7 +111,13 @@ impl<B: Dim, const N: usize, E: Element> Loss<Tensor<(B, Const<N>), E>, Labels<N
     fn loss(&self, x: Tensor<(B, Const<N>), E>, t: &Labels<N>) -> Result<E> {
         check_batch("SoftmaxWithLoss", x.num_rows(), t.len())?;
         let mut probs = vec![E::ZERO; x.numel()];
-        Ok(softmax_xent::forward_labels(x.as_slice(), t.as_slice(), &mut probs, N, Par::Rayon))
+        Ok(softmax_xent::forward_labels(
+            x.as_slice(),
+            t.as_slice(),
+            &mut probs,
+            N,
+            Par::Rayon,
+        ))
     }
 }
 
@@ -92,7 +127,13 @@ impl<B: Dim, const N: usize, E: Element> Loss<Tensor<(B, Const<N>), E>, Tensor<(
     fn forward(&mut self, x: Tensor<(B, Const<N>), E>, t: &Tensor<(B, Const<N>), E>) -> Result<E> {
         check_batch("SoftmaxWithLoss", x.num_rows(), t.num_rows())?;
         self.probs.resize(x.numel(), E::ZERO);
-        let loss = softmax_xent::forward_targets(x.as_slice(), t.as_slice(), &mut self.probs, N, Par::Rayon);
+        let loss = softmax_xent::forward_targets(
+            x.as_slice(),
+            t.as_slice(),
+            &mut self.probs,
+            N,
+            Par::Rayon,
+        );
         self.target = Some(Target::Dense(t.as_slice().to_vec()));
         Ok(loss)
     }
@@ -100,7 +141,13 @@ impl<B: Dim, const N: usize, E: Element> Loss<Tensor<(B, Const<N>), E>, Tensor<(
     fn loss(&self, x: Tensor<(B, Const<N>), E>, t: &Tensor<(B, Const<N>), E>) -> Result<E> {
         check_batch("SoftmaxWithLoss", x.num_rows(), t.num_rows())?;
         let mut probs = vec![E::ZERO; x.numel()];
-        Ok(softmax_xent::forward_targets(x.as_slice(), t.as_slice(), &mut probs, N, Par::Rayon))
+        Ok(softmax_xent::forward_targets(
+            x.as_slice(),
+            t.as_slice(),
+            &mut probs,
+            N,
+            Par::Rayon,
+        ))
     }
 }
 
@@ -130,7 +177,9 @@ impl<const N: usize, E: Element> IdentityWithLoss<N, E> {
     }
 }
 
-impl<B: Dim, const N: usize, E: Element> LossBackward<Tensor<(B, Const<N>), E>> for IdentityWithLoss<N, E> {
+impl<B: Dim, const N: usize, E: Element> LossBackward<Tensor<(B, Const<N>), E>>
+    for IdentityWithLoss<N, E>
+{
     type Elem = E;
 
     fn backward(&mut self) -> Tensor<(B, Const<N>), E> {
@@ -148,7 +197,12 @@ impl<B: Dim, const N: usize, E: Element> Loss<Tensor<(B, Const<N>), E>, Tensor<(
         let inv = E::ONE / E::from_f64(y.num_rows().max(1) as f64);
         let grad = self.grad.get_or_insert_with(Vec::new);
         grad.clear();
-        grad.extend(y.as_slice().iter().zip(t.as_slice()).map(|(&y, &t)| (y - t) * inv));
+        grad.extend(
+            y.as_slice()
+                .iter()
+                .zip(t.as_slice())
+                .map(|(&y, &t)| (y - t) * inv),
+        );
         Ok(loss)
     }
 

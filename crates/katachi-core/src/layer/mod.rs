@@ -80,5 +80,39 @@ pub trait Loss<In, T: ?Sized>: LossBackward<In> {
     fn loss(&self, x: In, target: &T) -> Result<Self::Elem>;
 }
 
+/// One training pass: network forward, loss forward, loss backward, network
+/// backward. Returns the loss; every parameter gradient is then fresh.
+///
+/// Calling the four steps by hand works too, but the batch type of the
+/// gradient then has to be written out (`let _: Tensor<Batch<784>> =
+/// net.backward(loss.backward());`), because a layer accepts any batch
+/// extent; here it is fixed by `x`.
+///
+/// # Errors
+/// Whatever the loss returns for a target that does not fit.
+///
+/// ```
+/// use katachi_core::prelude::*;
+/// let mut net = (Affine::<2, 2, f64>::zeros(), Relu::new());
+/// let x = Tensor::<Batch<2>, f64>::from_rows(&[[1.0, 2.0]])?;
+/// let loss = backprop(&mut net, &mut SoftmaxWithLoss::new(), x, &Labels::<2>::new(vec![0])?)?;
+/// assert!((loss - 2f64.ln()).abs() < 1e-12);
+/// // All-zero weights make ReLU's output 0, and ReLU passes no gradient there:
+/// // the zero-initialised layer would never learn (why the book initialises randomly).
+/// assert_eq!(net.0.bias.grad.as_slice(), &[0.0, 0.0]);
+/// # Ok::<(), katachi_core::Error>(())
+/// ```
+pub fn backprop<X, T, N, L>(net: &mut N, loss: &mut L, x: X, target: &T) -> Result<L::Elem>
+where
+    T: ?Sized,
+    N: Layer<X>,
+    L: Loss<N::Out, T>,
+{
+    let value = loss.forward(net.forward(x), target)?;
+    let _: X = net.backward(loss.backward());
+    Ok(value)
+}
+
 /// The message layers panic with when `backward` has no matching `forward`.
-pub(crate) const NO_FORWARD: &str = "backward called without a matching forward (or with a gradient of another shape)";
+pub(crate) const NO_FORWARD: &str =
+    "backward called without a matching forward (or with a gradient of another shape)";

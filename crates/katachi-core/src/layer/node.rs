@@ -5,9 +5,9 @@
 //! *other* input. Both work on scalars (`f32`, `f64`) and on tensors.
 
 use super::{Layer, NO_FORWARD};
+use crate::Element;
 use crate::shape::Shape;
 use crate::tensor::Tensor;
-use crate::Element;
 
 /// A value that can flow through [`Mul`] and [`Add`] nodes.
 pub trait NodeValue: Clone {
@@ -40,13 +40,15 @@ impl<S: Shape, E: Element> NodeValue for Tensor<S, E> {
     /// If the two tensors' runtime extents differ.
     #[track_caller]
     fn mul(&self, other: &Self) -> Self {
-        self.zip_map(other, |a, b| a * b).unwrap_or_else(|e| panic!("Mul node: {e}"))
+        self.zip_map(other, |a, b| a * b)
+            .unwrap_or_else(|e| panic!("Mul node: {e}"))
     }
     /// # Panics
     /// If the two tensors' runtime extents differ.
     #[track_caller]
     fn add(&self, other: &Self) -> Self {
-        self.zip_map(other, |a, b| a + b).unwrap_or_else(|e| panic!("Add node: {e}"))
+        self.zip_map(other, |a, b| a + b)
+            .unwrap_or_else(|e| panic!("Add node: {e}"))
     }
 }
 
@@ -141,7 +143,13 @@ mod tests {
         let (d_apple_price, d_orange_price) = add_fruit.backward(d_all_price);
         let (d_apple, d_apple_num) = mul_apple.backward(d_apple_price);
         let (d_orange, d_orange_num) = mul_orange.backward(d_orange_price);
-        for (got, want) in [(d_apple, 2.2), (d_apple_num, 110.0), (d_orange, 3.3), (d_orange_num, 165.0), (d_tax, 650.0)] {
+        for (got, want) in [
+            (d_apple, 2.2),
+            (d_apple_num, 110.0),
+            (d_orange, 3.3),
+            (d_orange_num, 165.0),
+            (d_tax, 650.0),
+        ] {
             assert!((got - want).abs() < 1e-9, "{got} vs {want}");
         }
     }
@@ -158,10 +166,16 @@ mod tests {
         let (d_xy, d_x_direct) = add.backward(w.clone());
         let (d_x_mul, d_y) = mul.backward(d_xy);
         let d_x = d_x_mul.add(&d_x_direct);
-        let loss = |x: &Tensor<Rank1<3>, f64>, y: &Tensor<Rank1<3>, f64>| w.mul(&x.mul(y).add(x)).sum();
+        let loss =
+            |x: &Tensor<Rank1<3>, f64>, y: &Tensor<Rank1<3>, f64>| w.mul(&x.mul(y).add(x)).sum();
         let num_x = numerical_gradient(|x| loss(x, &y), &mut x.clone());
         let num_y = numerical_gradient(|y| loss(&x, y), &mut y.clone());
-        for (a, n) in d_x.as_slice().iter().chain(d_y.as_slice()).zip(num_x.as_slice().iter().chain(num_y.as_slice())) {
+        for (a, n) in d_x
+            .as_slice()
+            .iter()
+            .chain(d_y.as_slice())
+            .zip(num_x.as_slice().iter().chain(num_y.as_slice()))
+        {
             assert!((a - n).abs() < 1e-8, "{a} vs {n}");
         }
     }

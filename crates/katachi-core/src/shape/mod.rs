@@ -135,6 +135,8 @@ macro_rules! tuple_shape {
         impl<$($D: Dim),+> HasRows for ($($D,)+) {
             type Rows = ($($R,)*);
 
+            // For rank 1 the row shape is `()`, which clippy sees as a unit expression.
+            #[allow(clippy::unused_unit)]
             fn rows_shape(&self) -> Self::Rows {
                 ($(self.$ri,)*)
             }

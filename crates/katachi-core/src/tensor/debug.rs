@@ -53,9 +53,15 @@ mod tests {
     #[test]
     fn debug_starts_with_the_shape() {
         let t = Tensor::<Rank2<2, 3>>::from([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]);
-        assert_eq!(format!("{t:?}"), "Tensor[2, 3] f32 [[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]");
+        assert_eq!(
+            format!("{t:?}"),
+            "Tensor[2, 3] f32 [[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]"
+        );
         let v = Tensor::<Rank1<8>, f64>::default();
-        assert_eq!(format!("{v:?}"), "Tensor[8] f64 [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, … 2 more]");
+        assert_eq!(
+            format!("{v:?}"),
+            "Tensor[8] f64 [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, … 2 more]"
+        );
         let big = Tensor::<Batch<1>>::zeros((7, Const));
         assert!(format!("{big:?}").ends_with("[0.0], … 1 more rows]"));
     }

@@ -37,7 +37,10 @@ impl<S: Shape, E: Element> Tensor<S, E> {
 
     /// A tensor with every element `value`.
     pub fn filled(shape: S, value: E) -> Self {
-        Self { data: vec![value; shape.numel()], shape }
+        Self {
+            data: vec![value; shape.numel()],
+            shape,
+        }
     }
 
     /// Takes `data` (row-major) as a tensor of `shape`.
@@ -159,7 +162,11 @@ impl<S: Shape, E: Element> Tensor<S, E> {
     #[track_caller]
     pub fn row(&self, i: usize) -> &[E] {
         let n = self.row_len();
-        assert!(i < self.num_rows(), "row {i} of a tensor with {} rows", self.num_rows());
+        assert!(
+            i < self.num_rows(),
+            "row {i} of a tensor with {} rows",
+            self.num_rows()
+        );
         &self.data[i * n..(i + 1) * n]
     }
 
@@ -170,7 +177,11 @@ impl<S: Shape, E: Element> Tensor<S, E> {
     #[track_caller]
     pub fn row_mut(&mut self, i: usize) -> &mut [E] {
         let n = self.row_len();
-        assert!(i < self.num_rows(), "row {i} of a tensor with {} rows", self.num_rows());
+        assert!(
+            i < self.num_rows(),
+            "row {i} of a tensor with {} rows",
+            self.num_rows()
+        );
         &mut self.data[i * n..(i + 1) * n]
     }
 
@@ -183,7 +194,10 @@ impl<S: Shape, E: Element> Tensor<S, E> {
 
     /// Applies `f` to every element.
     pub fn map(&self, f: impl FnMut(E) -> E) -> Self {
-        Self { shape: self.shape, data: self.data.iter().copied().map(f).collect() }
+        Self {
+            shape: self.shape,
+            data: self.data.iter().copied().map(f).collect(),
+        }
     }
 
     /// Combines two tensors of the same shape element by element.
@@ -192,8 +206,16 @@ impl<S: Shape, E: Element> Tensor<S, E> {
     /// [`Error::Shape`] if runtime extents differ (static ones cannot).
     pub fn zip_map(&self, other: &Self, mut f: impl FnMut(E, E) -> E) -> Result<Self> {
         self.check_same_shape("zip_map", other)?;
-        let data = self.data.iter().zip(&other.data).map(|(&a, &b)| f(a, b)).collect();
-        Ok(Self { shape: self.shape, data })
+        let data = self
+            .data
+            .iter()
+            .zip(&other.data)
+            .map(|(&a, &b)| f(a, b))
+            .collect();
+        Ok(Self {
+            shape: self.shape,
+            data,
+        })
     }
 
     /// `Ok` when `other` has the same runtime extents.
@@ -205,7 +227,11 @@ impl<S: Shape, E: Element> Tensor<S, E> {
         if self.dims().as_ref() == other.dims().as_ref() {
             Ok(())
         } else {
-            Err(Error::Shape { what, expected: self.shape.describe(), found: other.shape.describe() })
+            Err(Error::Shape {
+                what,
+                expected: self.shape.describe(),
+                found: other.shape.describe(),
+            })
         }
     }
 
@@ -216,7 +242,10 @@ impl<S: Shape, E: Element> Tensor<S, E> {
 
     /// The same values as another element type.
     pub fn cast<E2: Element>(&self) -> Tensor<S, E2> {
-        Tensor { shape: self.shape, data: self.data.iter().map(|x| E2::from_f64(x.to_f64())).collect() }
+        Tensor {
+            shape: self.shape,
+            data: self.data.iter().map(|x| E2::from_f64(x.to_f64())).collect(),
+        }
     }
 }
 
@@ -229,13 +258,19 @@ impl<S: ConstShape, E: Element> Default for Tensor<S, E> {
 
 impl<const N: usize, E: Element> From<[E; N]> for Tensor<Rank1<N>, E> {
     fn from(v: [E; N]) -> Self {
-        Self { shape: (Const,), data: v.to_vec() }
+        Self {
+            shape: (Const,),
+            data: v.to_vec(),
+        }
     }
 }
 
 impl<const M: usize, const N: usize, E: Element> From<[[E; N]; M]> for Tensor<Rank2<M, N>, E> {
     fn from(v: [[E; N]; M]) -> Self {
-        Self { shape: (Const, Const), data: v.iter().flatten().copied().collect() }
+        Self {
+            shape: (Const, Const),
+            data: v.iter().flatten().copied().collect(),
+        }
     }
 }
 
@@ -258,7 +293,10 @@ impl<B: Dim, const N: usize, E: Element> Tensor<(B, Const<N>), E> {
             expected: <(B, Const<N>)>::pattern(),
             found: format!("[{}, {N}]", rows.len()),
         })?;
-        Ok(Self { shape: (batch, Const), data: rows.iter().flatten().copied().collect() })
+        Ok(Self {
+            shape: (batch, Const),
+            data: rows.iter().flatten().copied().collect(),
+        })
     }
 
     /// Batch size.

@@ -16,7 +16,10 @@ impl<S: HasRows, E: Element> Tensor<S, E> {
     /// ```
     pub fn sum_rows(&self) -> Tensor<S::Rows, E> {
         let data = self.rows().map(|r| r.iter().copied().sum()).collect();
-        Tensor { shape: self.shape.rows_shape(), data }
+        Tensor {
+            shape: self.shape.rows_shape(),
+            data,
+        }
     }
 
     /// The index of the largest element of each row (the first, on ties).
@@ -90,7 +93,10 @@ mod tests {
         let a = Tensor::<Batch<2>>::zeros((2, Const));
         let b = Tensor::<Batch<2>>::zeros((3, Const));
         let err = a.zip_map(&b, |x, y| x + y).unwrap_err();
-        assert_eq!(err.to_string(), "zip_map: expected shape [2, 2], found [3, 2]");
+        assert_eq!(
+            err.to_string(),
+            "zip_map: expected shape [2, 2], found [3, 2]"
+        );
     }
 
     #[test]
@@ -103,7 +109,9 @@ mod tests {
 
     #[test]
     fn from_fn_walks_indices_in_row_major_order() {
-        let t = Tensor::<Rank3<2, 2, 2>>::from_fn(Default::default(), |i| (i[0] * 4 + i[1] * 2 + i[2]) as f32);
+        let t = Tensor::<Rank3<2, 2, 2>>::from_fn(Default::default(), |i| {
+            (i[0] * 4 + i[1] * 2 + i[2]) as f32
+        });
         assert_eq!(t.as_slice(), &[0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0]);
     }
 }
