@@ -9,6 +9,7 @@
 //! | [`grad`] | numerical differentiation, gradient descent, gradient check | ch. 4–5 |
 //! | [`layer`] | `Layer`/`Loss` traits, `Mul`/`Add` nodes, `Affine`, activations, loss layers | ch. 5 |
 //! | [`param`] | parameters and the visitor that names them | ch. 5–6 |
+//! | [`init`] | weight initialisers: N(0, σ²), Xavier, He | ch. 6 |
 //!
 //! ```
 //! use katachi_core::prelude::*;
@@ -29,6 +30,7 @@
 mod error;
 pub mod func;
 pub mod grad;
+pub mod init;
 mod labels;
 pub mod layer;
 pub mod param;
@@ -43,10 +45,12 @@ pub use labels::Labels;
 /// Everything a typical program needs, in one import.
 pub mod prelude {
     pub use crate::grad::{gradient_check, numerical_gradient};
+    pub use crate::init::Init;
     pub use crate::layer::{
         Add, Affine, IdentityWithLoss, Layer, Loss, LossBackward, Mul, Relu, Sigmoid,
         SoftmaxWithLoss, Tanh, backprop,
     };
+    pub use crate::layer::{FixedInput, Network, Signature};
     pub use crate::param::{Param, ParamPath, Parameters};
     pub use crate::shape::{Batch, Const, Dim, Rank0, Rank1, Rank2, Rank3, Rank4, Shape};
     pub use crate::tensor::Tensor;

@@ -11,6 +11,19 @@ use crate::Element;
 use crate::shape::Shape;
 use crate::tensor::Tensor;
 
+/// What a parameter is for, which decides how it is initialised.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Role {
+    /// A weight drawn at random; `fan_in` is the number of inputs each output
+    /// sums over (`I` for `Affine<I, O>`), which Xavier and He scale by.
+    Weight {
+        /// Inputs per output.
+        fan_in: usize,
+    },
+    /// A bias: starts at zero.
+    Bias,
+}
+
 /// A learnable tensor and the gradient backward stored for it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Param<S: Shape, E: Element = f32> {
@@ -18,14 +31,17 @@ pub struct Param<S: Shape, E: Element = f32> {
     pub value: Tensor<S, E>,
     /// `∂loss/∂value` from the latest backward pass.
     pub grad: Tensor<S, E>,
+    /// How it is initialised.
+    pub role: Role,
 }
 
 impl<S: Shape, E: Element> Param<S, E> {
-    /// A parameter with this value and a zero gradient.
-    pub fn new(value: Tensor<S, E>) -> Self {
+    /// A parameter with this value, a zero gradient and the given role.
+    pub fn new(value: Tensor<S, E>, role: Role) -> Self {
         Self {
             grad: Tensor::zeros(value.shape()),
             value,
+            role,
         }
     }
 
@@ -35,6 +51,7 @@ impl<S: Shape, E: Element> Param<S, E> {
             value: self.value.as_slice(),
             grad: self.grad.as_slice(),
             dims: self.value.dims().as_ref().to_vec(),
+            role: self.role,
         }
     }
 }
@@ -93,6 +110,8 @@ pub struct ParamView<'a, E> {
     pub grad: &'a [E],
     /// Extents, e.g. `[784, 50]`.
     pub dims: Vec<usize>,
+    /// How it is initialised.
+    pub role: Role,
 }
 
 /// A parameter as a visitor sees it, writable.
@@ -104,6 +123,8 @@ pub struct ParamMut<'a, E> {
     pub grad: &'a mut [E],
     /// Extents, e.g. `[784, 50]`.
     pub dims: &'a [usize],
+    /// How it is initialised.
+    pub role: Role,
 }
 
 /// Anything with parameters (or none): layers, chains, networks.
@@ -151,6 +172,26 @@ pub trait Parameters {
         });
         names
     }
+
+    /// Initialises every parameter by its [`Role`]: weights from `init`,
+    /// biases to zero, drawing from a generator seeded with `seed`. The same
+    /// seed always gives the same parameters.
+    ///
+    /// ```
+    /// use katachi_core::prelude::*;
+    /// let mut a = Affine::<784, 50>::zeros();
+    /// let mut b = Affine::<784, 50>::zeros();
+    /// a.init(Init::default(), 7);
+    /// b.init(Init::default(), 7);
+    /// assert_eq!(a.weight.value, b.weight.value);
+    /// assert!(a.weight.value.as_slice().iter().any(|&w| w != 0.0));
+    /// ```
+    fn init(&mut self, init: crate::init::Init, seed: u64)
+    where
+        Self: Sized,
+    {
+        crate::init::initialize(self, init, &mut crate::init::seeded_rng(seed));
+    }
 }
 
 /// Visits one named [`Param`] field: the building block of `Parameters` impls.
@@ -177,6 +218,7 @@ pub fn visit_param_mut<S: Shape, E: Element>(
             value: param.value.as_mut_slice(),
             grad: param.grad.as_mut_slice(),
             dims: dims.as_ref(),
+            role: param.role,
         },
     );
 }

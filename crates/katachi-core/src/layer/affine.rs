@@ -3,12 +3,12 @@
 use katachi_par::Par;
 use katachi_par::affine::{self, AffineDims, AffineGrads};
 use rand::Rng;
-use rand_distr::{Distribution, StandardNormal};
 
 use super::{Layer, NO_FORWARD};
 use crate::Element;
+use crate::init::Init;
 use crate::param::{
-    Param, ParamMut, ParamPath, ParamView, Parameters, visit_param, visit_param_mut,
+    Param, ParamMut, ParamPath, ParamView, Parameters, Role, visit_param, visit_param_mut,
 };
 use crate::shape::{Const, Dim, Rank1, Rank2};
 use crate::tensor::Tensor;
@@ -48,8 +48,8 @@ impl<const I: usize, const O: usize, E: Element> Affine<I, O, E> {
     /// A layer with these parameters.
     pub fn new(weight: Tensor<Rank2<I, O>, E>, bias: Tensor<Rank1<O>, E>) -> Self {
         Self {
-            weight: Param::new(weight),
-            bias: Param::new(bias),
+            weight: Param::new(weight, Role::Weight { fan_in: I }),
+            bias: Param::new(bias, Role::Bias),
             input: None,
         }
     }
@@ -71,11 +71,9 @@ impl<const I: usize, const O: usize, E: Element> Affine<I, O, E> {
     /// assert_eq!(a.weight.value, b.weight.value);
     /// ```
     pub fn normal(rng: &mut impl Rng, std: f64) -> Self {
-        let weight = Tensor::from_fn(Default::default(), |_| {
-            let z: f64 = StandardNormal.sample(rng);
-            E::from_f64(z * std)
-        });
-        Self::new(weight, Tensor::default())
+        let mut layer = Self::zeros();
+        crate::init::initialize(&mut layer, Init::Normal { std }, rng);
+        layer
     }
 
     fn dims(batch: usize) -> AffineDims {

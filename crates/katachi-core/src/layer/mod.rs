@@ -14,12 +14,16 @@ mod activation;
 mod affine;
 mod chain;
 mod loss;
+mod network;
 mod node;
+mod signature;
 
 pub use activation::{Relu, Sigmoid, Tanh};
 pub use affine::Affine;
 pub use loss::{IdentityWithLoss, SoftmaxWithLoss};
+pub use network::Network;
 pub use node::{Add, Mul, NodeValue};
+pub use signature::{FixedInput, HasSample, Signature};
 
 use crate::{Element, Result};
 
@@ -65,6 +69,11 @@ pub trait LossBackward<In> {
 
 /// A loss at the end of a network: a layer whose output is a scalar and which
 /// also takes a target of type `T` (labels or one-hot rows).
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot take the target `{T}` for the input `{In}`",
+    label = "this target does not fit the loss",
+    note = "a loss over N classes takes `Labels<N>`, or one-hot rows with N columns and the input's element type"
+)]
 pub trait Loss<In, T: ?Sized>: LossBackward<In> {
     /// Computes the loss, caching what `backward` needs.
     ///

@@ -11,6 +11,11 @@ pub trait Dim: Copy + fmt::Debug + Eq + Send + Sync + 'static {
     /// `Some(N)` for `Const<N>`, `None` for a runtime extent.
     const STATIC: Option<usize>;
 
+    /// `N` elements of `T` as a Rust type: `[T; N]` for `Const<N>`, `Vec<T>`
+    /// for a runtime extent. Only used to name shapes in compile errors,
+    /// where `[f32; 784]` reads better than any generic type.
+    type Array<T>;
+
     /// The extent.
     fn size(&self) -> usize;
 
@@ -21,6 +26,7 @@ pub trait Dim: Copy + fmt::Debug + Eq + Send + Sync + 'static {
 
 impl Dim for usize {
     const STATIC: Option<usize> = None;
+    type Array<T> = Vec<T>;
 
     fn size(&self) -> usize {
         *self
@@ -49,6 +55,7 @@ impl<const N: usize> fmt::Debug for Const<N> {
 
 impl<const N: usize> Dim for Const<N> {
     const STATIC: Option<usize> = Some(N);
+    type Array<T> = [T; N];
 
     fn size(&self) -> usize {
         N

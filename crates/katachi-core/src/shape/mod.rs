@@ -69,6 +69,32 @@ pub trait Shape: Copy + Debug + Eq + Send + Sync + 'static {
     }
 }
 
+/// A shape whose first axis is the batch: `Sample<E>` is one sample (the
+/// other axes) as a Rust array type, e.g. `[f32; 784]` for `(usize,
+/// Const<784>)` and `[[[f32; 28]; 28]; 1]` for `(usize, Const<1>, Const<28>,
+/// Const<28>)`.
+///
+/// `#[derive(Network)]` compares these types between neighbouring fields:
+/// array types print as plain numbers in compile errors, with no paths, so a
+/// mismatch reads "`affine2` takes [f32; 60] but `relu1` produces [f32; 50]".
+pub trait SampleShape: Shape {
+    /// One sample with elements `E`, as an array type.
+    type Sample<E>;
+}
+
+impl<A: Dim> SampleShape for (A,) {
+    type Sample<E> = E;
+}
+impl<A: Dim, B: Dim> SampleShape for (A, B) {
+    type Sample<E> = B::Array<E>;
+}
+impl<A: Dim, B: Dim, C: Dim> SampleShape for (A, B, C) {
+    type Sample<E> = B::Array<C::Array<E>>;
+}
+impl<A: Dim, B: Dim, C: Dim, D: Dim> SampleShape for (A, B, C, D) {
+    type Sample<E> = B::Array<C::Array<D::Array<E>>>;
+}
+
 /// A shape whose extents are all static: it has exactly one value.
 pub trait ConstShape: Shape + Default {}
 

@@ -1,0 +1,131 @@
+//! What a layer takes and gives, as types, for compile-time shape checks.
+//!
+//! [`Layer`](super::Layer) says what a layer *does* with an input it accepts.
+//! [`Signature`] says what it *would* accept and give when some `X` arrives,
+//! even an `X` it rejects: `Affine<60, 10>` fed `[_, 50]` rows would accept
+//! `[_, 60]` and give `[_, 10]`. Comparing the accepted type with the arriving
+//! one is how `#[derive(Network)]` reports a mismatch at the field, naming
+//! both shapes, instead of an unsatisfied bound deep in a generic impl.
+
+use crate::Element;
+use crate::shape::{Const, Dim, SampleShape, Shape};
+use crate::tensor::Tensor;
+
+/// The input a layer accepts and the output it gives when `X` arrives.
+///
+/// Implement it next to [`Layer`](super::Layer) for a custom layer that
+/// should go inside a `#[derive(Network)]` struct. It must be total: defined
+/// for every `X` of the form the layer works on, including the wrong widths.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a layer",
+    label = "not a layer",
+    note = "every field of a `#[derive(Network)]` struct is a layer (`Affine`, `Relu`, another network, …); mark other fields `#[network(skip)]`"
+)]
+pub trait Signature<X> {
+    /// What the layer takes in place of `X`.
+    type Input;
+    /// What the layer gives for [`Signature::Input`].
+    type Output;
+}
+
+/// A layer whose type fixes what it takes (with a runtime batch extent):
+/// `Affine<784, 50>` takes `Tensor<(usize, Const<784>)>`. The first layer of a
+/// derived network tells the network's input this way.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` takes any shape, so it cannot tell the network's input",
+    label = "the first layer decides the network's input",
+    note = "declare the input on the struct, e.g. `#[network(input = Tensor<(usize, Const<784>)>)]`"
+)]
+pub trait FixedInput {
+    /// The input, with a runtime batch extent.
+    type Input;
+}
+
+/// A tensor's per-sample type, for messages: see [`SampleShape`].
+pub trait HasSample {
+    /// One sample as an array type, e.g. `[f32; 784]`.
+    type Sample;
+}
+
+impl<S: SampleShape, E: Element> HasSample for Tensor<S, E> {
+    type Sample = S::Sample<E>;
+}
+
+impl<B: Dim, D: Dim, E2: Element, const I: usize, const O: usize, E: Element>
+    Signature<Tensor<(B, D), E2>> for super::Affine<I, O, E>
+{
+    type Input = Tensor<(B, Const<I>), E>;
+    type Output = Tensor<(B, Const<O>), E>;
+}
+
+impl<const I: usize, const O: usize, E: Element> FixedInput for super::Affine<I, O, E> {
+    type Input = Tensor<(usize, Const<I>), E>;
+}
+
+macro_rules! shape_preserving {
+    ($($layer:ident),+) => {$(
+        impl<S: Shape, E2: Element, E: Element> Signature<Tensor<S, E2>> for super::$layer<E> {
+            type Input = Tensor<S, E>;
+            type Output = Tensor<S, E>;
+        }
+    )+};
+}
+
+shape_preserving!(Relu, Sigmoid, Tanh);
+
+/// Chains: the first element decides the input, each next one takes what
+/// the one before gives. Written out per size, like the `Layer` impls in `chain.rs`.
+impl<X0, X1, L0, L1> Signature<X0> for (L0, L1)
+where
+    L0: Signature<X0, Output = X1>,
+    L1: Signature<X1>,
+{
+    type Input = L0::Input;
+    type Output = L1::Output;
+}
+
+impl<X0, X1, X2, L0, L1, L2> Signature<X0> for (L0, L1, L2)
+where
+    L0: Signature<X0, Output = X1>,
+    L1: Signature<X1, Output = X2>,
+    L2: Signature<X2>,
+{
+    type Input = L0::Input;
+    type Output = L2::Output;
+}
+
+impl<X0, X1, X2, X3, L0, L1, L2, L3> Signature<X0> for (L0, L1, L2, L3)
+where
+    L0: Signature<X0, Output = X1>,
+    L1: Signature<X1, Output = X2>,
+    L2: Signature<X2, Output = X3>,
+    L3: Signature<X3>,
+{
+    type Input = L0::Input;
+    type Output = L3::Output;
+}
+
+impl<X0, X1, X2, X3, X4, L0, L1, L2, L3, L4> Signature<X0> for (L0, L1, L2, L3, L4)
+where
+    L0: Signature<X0, Output = X1>,
+    L1: Signature<X1, Output = X2>,
+    L2: Signature<X2, Output = X3>,
+    L3: Signature<X3, Output = X4>,
+    L4: Signature<X4>,
+{
+    type Input = L0::Input;
+    type Output = L4::Output;
+}
+
+macro_rules! chain_fixed_input {
+    ($($L:ident),+) => {
+        impl<L0: FixedInput, $($L),+> FixedInput for (L0, $($L),+) {
+            type Input = L0::Input;
+        }
+    };
+}
+
+chain_fixed_input!(L1);
+chain_fixed_input!(L1, L2);
+chain_fixed_input!(L1, L2, L3);
+chain_fixed_input!(L1, L2, L3, L4);

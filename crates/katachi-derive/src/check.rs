@@ -1,0 +1,92 @@
+//! Neighbour-by-neighbour shape checks, reported at the field.
+//!
+//! For each layer field after the first, the check compares what the field
+//! would take (`Signature::Input`) with what arrives from the field before
+//! (`Signature::Output`), as per-sample array types such as `[f32; 60]`.
+//! The comparison is a bound `Arrives: Fits<Takes>` on a marker trait made
+//! for that pair, implemented only for equal types, whose
+//! `#[diagnostic::on_unimplemented]` message names both fields. Array types
+//! print as plain numbers, so the error reads
+//! "`affine2` takes [f32; 60] but `relu1` produces [f32; 50]".
+//!
+//! The checks live in the body of an associated function that is never
+//! called: bodies are type-checked by `cargo check`, generically for generic
+//! structs, so a mismatch is an error at the definition, not at a use.
+
+use proc_macro2::{Group, Span, TokenStream, TokenTree};
+use quote::{format_ident, quote, quote_spanned};
+use syn::spanned::Spanned;
+
+use crate::ast::Network;
+use crate::expand::network_input;
+
+/// Gives every token `span`. rustc reports an unsatisfied bound at the span
+/// of the whole generic argument, and tokens interpolated from elsewhere
+/// (the `::katachi` paths, earlier fields' types) would pull it back to the
+/// derive attribute; respanning keeps the caret on the field.
+fn respan(tokens: TokenStream, span: Span) -> TokenStream {
+    tokens
+        .into_iter()
+        .map(|mut tt| {
+            if let TokenTree::Group(g) = &tt {
+                let mut group = Group::new(g.delimiter(), respan(g.stream(), span));
+                group.set_span(span);
+                tt = TokenTree::Group(group);
+            } else {
+                tt.set_span(span);
+            }
+            tt
+        })
+        .collect()
+}
+
+pub(crate) fn shape_checks(net: &Network<'_>) -> TokenStream {
+    let private = quote!(::katachi::__private);
+    let mut arriving = network_input(net);
+    let mut items = Vec::new();
+    for (i, field) in net.layers.iter().enumerate() {
+        let ty = field.ty;
+        let name = field.ident.to_string();
+        let source = match i {
+            0 if net.attrs.input.is_none() => None,
+            0 => Some("the network's input is {Self}".to_string()),
+            _ => Some(format!("`{}` produces {{Self}}", net.layers[i - 1].ident)),
+        };
+        if let Some(source) = source {
+            // Named for the field, so rustc's "the trait `affine2_takes<[f32; 60]>`
+            // is not implemented for `[f32; 50]`" reads as a sentence; spanned
+            // at the field's type so the caret lands there.
+            let marker = format_ident!("{}_takes", field.ident, span = ty.span());
+            let probe = format_ident!("__katachi_fits_{}", i, span = ty.span());
+            let message = format!("`{name}` takes {{Expected}} but {source}");
+            let label = format!("`{name}` cannot take this");
+            let note =
+                "shapes are per sample, written as array types: [f32; 50] is a row of 50 numbers";
+            items.push(quote_spanned! {ty.span()=>
+                #[diagnostic::on_unimplemented(message = #message, label = #label, note = #note)]
+                trait #marker<Expected: ?Sized> {}
+                impl<T: ?Sized> #marker<T> for T {}
+                fn #probe<Arrives: ?Sized + #marker<Takes>, Takes: ?Sized>() {}
+            });
+            let probe_call = quote! {
+                #probe::<#private::Sample<#arriving>, #private::Sample<#private::Input<#ty, #arriving>>>();
+            };
+            items.push(respan(probe_call, ty.span()));
+        }
+        arriving = quote_spanned!(ty.span()=> #private::Output<#ty, #arriving>);
+    }
+    // The last field's output is never compared, but it must still be a layer.
+    items.push(quote!(let _ = ::core::marker::PhantomData::<#arriving>;));
+
+    let ident = &net.original.ident;
+    let (impl_generics, ty_generics, where_clause) = net.original.generics.split_for_impl();
+    quote! {
+        #[automatically_derived]
+        impl #impl_generics #ident #ty_generics #where_clause {
+            #[allow(dead_code, non_camel_case_types, clippy::extra_unused_type_parameters)]
+            fn __katachi_check_shapes() {
+                #(#items)*
+            }
+        }
+    }
+}

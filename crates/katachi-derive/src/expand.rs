@@ -1,0 +1,273 @@
+//! The generated impls: `Layer` (forward in field order, backward in
+//! reverse), `Signature`, `Parameters` (dotted names), `FixedInput` and
+//! `Network`, all inside one anonymous `const _: () = { ... };`.
+
+use proc_macro2::{Span, TokenStream};
+use quote::{format_ident, quote, quote_spanned};
+use syn::spanned::Spanned;
+use syn::{
+    DeriveInput, GenericParam, Generics, Ident, WherePredicate, parse_quote, parse_quote_spanned,
+};
+
+use crate::ast::{LayerField, Network};
+use crate::{check, fallback};
+
+/// The whole expansion, or the errors plus stub impls.
+pub(crate) fn derive(input: &DeriveInput) -> TokenStream {
+    match Network::from_syn(input) {
+        Ok(net) => expand(&net),
+        Err(error) => fallback::expand(input, &error),
+    }
+}
+
+fn expand(net: &Network<'_>) -> TokenStream {
+    let layer = layer_impl(net);
+    let signature = signature_impl(net);
+    let params = parameters_impl(net);
+    let fixed = fixed_input_impl(net);
+    let network = network_impl(net);
+    let checks = check::shape_checks(net);
+    quote! {
+        #[allow(non_local_definitions, unused_qualifications)]
+        const _: () = {
+            #layer
+            #signature
+            #params
+            #fixed
+            #network
+            #checks
+        };
+    }
+}
+
+/// One type parameter per value flowing between layers: `__KatachiX0` is the
+/// network's input, `__KatachiX{i}` what field `i` takes.
+pub(crate) fn flow_idents(n: usize) -> Vec<Ident> {
+    (0..n).map(|i| format_ident!("__KatachiX{}", i)).collect()
+}
+
+/// The struct's generics with the flow parameters appended.
+fn with_flow(generics: &Generics, flow: &[Ident]) -> Generics {
+    let mut g = generics.clone();
+    for x in flow {
+        g.params.push(GenericParam::Type(parse_quote!(#x)));
+    }
+    g
+}
+
+/// `F0: Trait<X0, Assoc = X1>, F1: Trait<X1, Assoc = X2>, …, Fn: Trait<Xn>`,
+/// each spanned at its field so an unsatisfied bound points there.
+fn chain_bounds(
+    layers: &[LayerField<'_>],
+    flow: &[Ident],
+    trait_path: TokenStream,
+    assoc: &str,
+) -> Vec<WherePredicate> {
+    let assoc = Ident::new(assoc, Span::call_site());
+    layers
+        .iter()
+        .enumerate()
+        .map(|(i, f)| {
+            let ty = f.ty;
+            let x = &flow[i];
+            match flow.get(i + 1) {
+                Some(next) => {
+                    parse_quote_spanned!(ty.span()=> #ty: #trait_path<#x, #assoc = #next>)
+                }
+                None => parse_quote_spanned!(ty.span()=> #ty: #trait_path<#x>),
+            }
+        })
+        .collect()
+}
+
+fn layer_impl(net: &Network<'_>) -> TokenStream {
+    let ident = &net.original.ident;
+    let flow = flow_idents(net.layers.len());
+    let mut generics = with_flow(&net.original.generics, &flow);
+    let layer = quote!(::katachi::layer::Layer);
+    generics.make_where_clause().predicates.extend(chain_bounds(
+        &net.layers,
+        &flow,
+        layer.clone(),
+        "Out",
+    ));
+    let (impl_generics, _, where_clause) = generics.split_for_impl();
+    let (_, ty_generics, _) = net.original.generics.split_for_impl();
+    let (first_x, last) = (&flow[0], net.layers.len() - 1);
+    let (last_ty, last_x) = (net.layers[last].ty, &flow[last]);
+
+    let call = |f: &LayerField<'_>, x: &Ident, method: &str, recv: TokenStream, arg: &str| {
+        let (ty, member) = (f.ty, f.ident);
+        let method = Ident::new(method, Span::call_site());
+        let arg = Ident::new(arg, Span::call_site());
+        quote_spanned!(ty.span()=> let #arg = <#ty as #layer<#x>>::#method(#recv self.#member, #arg);)
+    };
+    let forward = net
+        .layers
+        .iter()
+        .zip(&flow)
+        .map(|(f, x)| call(f, x, "forward", quote!(&mut), "x"));
+    let predict = net
+        .layers
+        .iter()
+        .zip(&flow)
+        .map(|(f, x)| call(f, x, "predict", quote!(&), "x"));
+    let backward = net
+        .layers
+        .iter()
+        .zip(&flow)
+        .rev()
+        .map(|(f, x)| call(f, x, "backward", quote!(&mut), "dy"));
+    quote! {
+        #[automatically_derived]
+        impl #impl_generics #layer<#first_x> for #ident #ty_generics #where_clause {
+            type Out = <#last_ty as #layer<#last_x>>::Out;
+
+            fn forward(&mut self, x: #first_x) -> Self::Out {
+                #(#forward)*
+                x
+            }
+
+            fn backward(&mut self, dy: Self::Out) -> #first_x {
+                #(#backward)*
+                dy
+            }
+
+            fn predict(&self, x: #first_x) -> Self::Out {
+                #(#predict)*
+                x
+            }
+        }
+    }
+}
+
+fn signature_impl(net: &Network<'_>) -> TokenStream {
+    let ident = &net.original.ident;
+    let flow = flow_idents(net.layers.len());
+    let mut generics = with_flow(&net.original.generics, &flow);
+    let signature = quote!(::katachi::layer::Signature);
+    generics.make_where_clause().predicates.extend(chain_bounds(
+        &net.layers,
+        &flow,
+        signature.clone(),
+        "Output",
+    ));
+    let (impl_generics, _, where_clause) = generics.split_for_impl();
+    let (_, ty_generics, _) = net.original.generics.split_for_impl();
+    let (first_ty, first_x) = (net.layers[0].ty, &flow[0]);
+    let last = net.layers.len() - 1;
+    let (last_ty, last_x) = (net.layers[last].ty, &flow[last]);
+    quote! {
+        #[automatically_derived]
+        impl #impl_generics #signature<#first_x> for #ident #ty_generics #where_clause {
+            type Input = <#first_ty as #signature<#first_x>>::Input;
+            type Output = <#last_ty as #signature<#last_x>>::Output;
+        }
+    }
+}
+
+/// Bounds that must hold for an impl, written `for<'__k> T: Trait` so that a
+/// field that is not a layer is reported once, by the shape checks, at the
+/// field; a plain bound on a concrete type would be a second error here.
+fn deferred(ty: &syn::Type, bound: TokenStream) -> WherePredicate {
+    parse_quote_spanned!(ty.span()=> for<'__katachi> #ty: #bound)
+}
+
+fn parameters_impl(net: &Network<'_>) -> TokenStream {
+    let ident = &net.original.ident;
+    let params = quote!(::katachi::param::Parameters);
+    let first_ty = net.layers[0].ty;
+    let elem = quote!(<#first_ty as #params>::Elem);
+    let mut generics = net.original.generics.clone();
+    let predicates = &mut generics.make_where_clause().predicates;
+    predicates.push(deferred(first_ty, params.clone()));
+    for f in &net.layers[1..] {
+        predicates.push(deferred(f.ty, quote!(#params<Elem = #elem>)));
+    }
+    let (impl_generics, ty_generics, where_clause) = generics.split_for_impl();
+    let visits = |method: &str, recv: TokenStream| -> Vec<TokenStream> {
+        let method = Ident::new(method, Span::call_site());
+        net.layers
+            .iter()
+            .map(|f| {
+                let (ty, member) = (f.ty, f.ident);
+                let name = member.to_string();
+                quote_spanned!(ty.span()=> <#ty as #params>::#method(#recv self.#member, &path.child(#name), f);)
+            })
+            .collect()
+    };
+    let visit = visits("visit", quote!(&));
+    let visit_mut = visits("visit_mut", quote!(&mut));
+    quote! {
+        #[automatically_derived]
+        impl #impl_generics #params for #ident #ty_generics #where_clause {
+            type Elem = #elem;
+
+            fn visit(
+                &self,
+                path: &::katachi::param::ParamPath<'_>,
+                f: &mut dyn ::core::ops::FnMut(&::katachi::param::ParamPath<'_>, ::katachi::param::ParamView<'_, Self::Elem>),
+            ) {
+                #(#visit)*
+            }
+
+            fn visit_mut(
+                &mut self,
+                path: &::katachi::param::ParamPath<'_>,
+                f: &mut dyn ::core::ops::FnMut(&::katachi::param::ParamPath<'_>, ::katachi::param::ParamMut<'_, Self::Elem>),
+            ) {
+                #(#visit_mut)*
+            }
+        }
+    }
+}
+
+/// The representative input the shape checks start from, and that the
+/// network reports through `FixedInput`.
+pub(crate) fn network_input(net: &Network<'_>) -> TokenStream {
+    match &net.attrs.input {
+        Some(ty) => quote!(#ty),
+        None => {
+            let first = net.layers[0].ty;
+            quote_spanned!(first.span()=> <#first as ::katachi::layer::FixedInput>::Input)
+        }
+    }
+}
+
+fn fixed_input_impl(net: &Network<'_>) -> TokenStream {
+    let ident = &net.original.ident;
+    let mut generics = net.original.generics.clone();
+    if net.attrs.input.is_none() {
+        let first = net.layers[0].ty;
+        generics
+            .make_where_clause()
+            .predicates
+            .push(deferred(first, quote!(::katachi::layer::FixedInput)));
+    }
+    let (impl_generics, ty_generics, where_clause) = generics.split_for_impl();
+    let input = network_input(net);
+    quote! {
+        #[automatically_derived]
+        impl #impl_generics ::katachi::layer::FixedInput for #ident #ty_generics #where_clause {
+            type Input = #input;
+        }
+    }
+}
+
+fn network_impl(net: &Network<'_>) -> TokenStream {
+    let ident = &net.original.ident;
+    let mut generics = net.original.generics.clone();
+    let this: syn::Type = parse_quote!(Self);
+    generics.make_where_clause().predicates.push(deferred(
+        &this,
+        quote!(::katachi::param::Parameters + ::katachi::layer::FixedInput),
+    ));
+    let (impl_generics, ty_generics, where_clause) = generics.split_for_impl();
+    let names = net.layers.iter().map(|f| f.ident.to_string());
+    quote! {
+        #[automatically_derived]
+        impl #impl_generics ::katachi::layer::Network for #ident #ty_generics #where_clause {
+            const LAYERS: &'static [&'static str] = &[#(#names),*];
+        }
+    }
+}

@@ -1,0 +1,6 @@
+use katachi::prelude::*;
+
+#[derive(Network)]
+struct Net(Affine<784, 50>, Relu, Affine<50, 10>);
+
+fn main() {}

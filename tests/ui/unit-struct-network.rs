@@ -1,0 +1,6 @@
+use katachi::prelude::*;
+
+#[derive(Network)]
+struct Net;
+
+fn main() {}
