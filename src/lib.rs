@@ -52,4 +52,17 @@ pub mod __private {
     pub type Input<L, X> = <L as Signature<X>>::Input;
     /// One sample of tensor `T` as an array type, for messages.
     pub type Sample<T> = <T as HasSample>::Sample;
+
+    /// `T: Is<U>` holds exactly when `T` is `U`: a bound that pins an impl
+    /// parameter to a type written on the struct.
+    pub trait Is<T> {}
+    impl<T> Is<T> for T {}
+
+    /// What arrives after layer `L` when `X` arrives before it. Taking and
+    /// returning values lets an error type stop at the first field at fault.
+    pub fn next<L: Signature<X>, X>(
+        _: core::marker::PhantomData<X>,
+    ) -> core::marker::PhantomData<Output<L, X>> {
+        core::marker::PhantomData
+    }
 }

@@ -61,11 +61,11 @@ impl<'a> Network<'a> {
                     }
                     if named.named.is_empty() {
                         cx.error_spanned_by(
-                            &named,
+                            named,
                             format!("the network has no layers; add one named field per layer, {SHAPE_HINT}"),
                         );
                     } else if layers.is_empty() {
-                        cx.error_spanned_by(&named, "every field is `#[network(skip)]`; a network needs at least one layer");
+                        cx.error_spanned_by(named, "every field is `#[network(skip)]`; a network needs at least one layer");
                     }
                 }
             },

@@ -14,7 +14,7 @@
 //! structs, so a mismatch is an error at the definition, not at a use.
 
 use proc_macro2::{Group, Span, TokenStream, TokenTree};
-use quote::{format_ident, quote, quote_spanned};
+use quote::{format_ident, quote};
 use syn::spanned::Spanned;
 
 use crate::ast::Network;
@@ -42,8 +42,20 @@ fn respan(tokens: TokenStream, span: Span) -> TokenStream {
 
 pub(crate) fn shape_checks(net: &Network<'_>) -> TokenStream {
     let private = quote!(::katachi::__private);
-    let mut arriving = network_input(net);
-    let mut items = Vec::new();
+    let first = net.layers[0].ty;
+    let input = network_input(net);
+    let input_span = net
+        .attrs
+        .input
+        .as_ref()
+        .map_or_else(|| first.span(), Spanned::span);
+    // The type flowing between fields is threaded through values: if a field
+    // is not a layer, its error makes `x` an error type, and rustc stays
+    // silent about every later use instead of repeating the error per field.
+    let mut items = vec![respan(
+        quote!(let x = ::core::marker::PhantomData::<#input>;),
+        input_span,
+    )];
     for (i, field) in net.layers.iter().enumerate() {
         let ty = field.ty;
         let name = field.ident.to_string();
@@ -54,36 +66,42 @@ pub(crate) fn shape_checks(net: &Network<'_>) -> TokenStream {
         };
         if let Some(source) = source {
             // Named for the field, so rustc's "the trait `affine2_takes<[f32; 60]>`
-            // is not implemented for `[f32; 50]`" reads as a sentence; spanned
-            // at the field's type so the caret lands there.
-            let marker = format_ident!("{}_takes", field.ident, span = ty.span());
-            let probe = format_ident!("__katachi_fits_{}", i, span = ty.span());
+            // is not implemented for `[f32; 50]`" reads as a sentence.
+            let marker = format_ident!("{}_takes", field.ident);
+            let probe = format_ident!("__katachi_fits_{}", i);
             let message = format!("`{name}` takes {{Expected}} but {source}");
             let label = format!("`{name}` cannot take this");
             let note =
                 "shapes are per sample, written as array types: [f32; 50] is a row of 50 numbers";
-            items.push(quote_spanned! {ty.span()=>
+            let item = quote! {
                 #[diagnostic::on_unimplemented(message = #message, label = #label, note = #note)]
                 trait #marker<Expected: ?Sized> {}
                 impl<T: ?Sized> #marker<T> for T {}
-                fn #probe<Arrives: ?Sized + #marker<Takes>, Takes: ?Sized>() {}
-            });
-            let probe_call = quote! {
-                #probe::<#private::Sample<#arriving>, #private::Sample<#private::Input<#ty, #arriving>>>();
+                fn #probe<L, X>(_: &::core::marker::PhantomData<X>)
+                where
+                    L: ::katachi::layer::Signature<X>,
+                    X: ::katachi::layer::HasSample,
+                    #private::Input<L, X>: ::katachi::layer::HasSample,
+                    #private::Sample<X>: #marker<#private::Sample<#private::Input<L, X>>>,
+                {
+                }
+                #probe::<#ty, _>(&x);
             };
-            items.push(respan(probe_call, ty.span()));
+            items.push(respan(item, ty.span()));
         }
-        arriving = quote_spanned!(ty.span()=> #private::Output<#ty, #arriving>);
+        items.push(respan(
+            quote!(let x = #private::next::<#ty, _>(x);),
+            ty.span(),
+        ));
     }
-    // The last field's output is never compared, but it must still be a layer.
-    items.push(quote!(let _ = ::core::marker::PhantomData::<#arriving>;));
+    items.push(quote!(let _ = x;));
 
     let ident = &net.original.ident;
     let (impl_generics, ty_generics, where_clause) = net.original.generics.split_for_impl();
     quote! {
         #[automatically_derived]
         impl #impl_generics #ident #ty_generics #where_clause {
-            #[allow(dead_code, non_camel_case_types, clippy::extra_unused_type_parameters)]
+            #[allow(dead_code, non_camel_case_types)]
             fn __katachi_check_shapes() {
                 #(#items)*
             }

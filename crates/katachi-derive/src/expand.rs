@@ -42,7 +42,7 @@ fn expand(net: &Network<'_>) -> TokenStream {
 
 /// One type parameter per value flowing between layers: `__KatachiX0` is the
 /// network's input, `__KatachiX{i}` what field `i` takes.
-pub(crate) fn flow_idents(n: usize) -> Vec<Ident> {
+fn flow_idents(n: usize) -> Vec<Ident> {
     (0..n).map(|i| format_ident!("__KatachiX{}", i)).collect()
 }
 
@@ -80,21 +80,36 @@ fn chain_bounds(
         .collect()
 }
 
+/// `Layer` for exactly the network's input: `__KatachiX0` is pinned to it by
+/// a `FixedInput<Input = __KatachiX0>` bound, so `net.backward(loss.backward())`
+/// needs no annotation and a wrong input at a call site is a plain type
+/// mismatch ("expected `784`, found `28`").
+///
+/// The values between fields are impl parameters pinned by each field's
+/// `Layer<Xi, Out = Xi+1>` bound rather than projections written into the
+/// impl: a field that is not a layer then makes the impl not apply, instead of
+/// adding errors at the definition on top of the one the checks report.
 fn layer_impl(net: &Network<'_>) -> TokenStream {
     let ident = &net.original.ident;
-    let flow = flow_idents(net.layers.len());
-    let mut generics = with_flow(&net.original.generics, &flow);
+    let n = net.layers.len();
+    let flow = flow_idents(n + 1);
     let layer = quote!(::katachi::layer::Layer);
-    generics.make_where_clause().predicates.extend(chain_bounds(
-        &net.layers,
-        &flow,
-        layer.clone(),
-        "Out",
-    ));
+    let mut generics = with_flow(&net.original.generics, &flow);
+    let predicates = &mut generics.make_where_clause().predicates;
+    let (input, output) = (&flow[0], &flow[n]);
+    match &net.attrs.input {
+        Some(ty) => predicates.push(parse_quote!(#input: ::katachi::__private::Is<#ty>)),
+        None => {
+            let first = net.layers[0].ty;
+            predicates.push(parse_quote_spanned!(first.span()=> for<'__katachi> #first: ::katachi::layer::FixedInput<Input = #input>));
+        }
+    }
+    for (i, f) in net.layers.iter().enumerate() {
+        let (ty, x, next) = (f.ty, &flow[i], &flow[i + 1]);
+        predicates.push(parse_quote_spanned!(ty.span()=> #ty: #layer<#x, Out = #next>));
+    }
     let (impl_generics, _, where_clause) = generics.split_for_impl();
     let (_, ty_generics, _) = net.original.generics.split_for_impl();
-    let (first_x, last) = (&flow[0], net.layers.len() - 1);
-    let (last_ty, last_x) = (net.layers[last].ty, &flow[last]);
 
     let call = |f: &LayerField<'_>, x: &Ident, method: &str, recv: TokenStream, arg: &str| {
         let (ty, member) = (f.ty, f.ident);
@@ -120,20 +135,20 @@ fn layer_impl(net: &Network<'_>) -> TokenStream {
         .map(|(f, x)| call(f, x, "backward", quote!(&mut), "dy"));
     quote! {
         #[automatically_derived]
-        impl #impl_generics #layer<#first_x> for #ident #ty_generics #where_clause {
-            type Out = <#last_ty as #layer<#last_x>>::Out;
+        impl #impl_generics #layer<#input> for #ident #ty_generics #where_clause {
+            type Out = #output;
 
-            fn forward(&mut self, x: #first_x) -> Self::Out {
+            fn forward(&mut self, x: #input) -> #output {
                 #(#forward)*
                 x
             }
 
-            fn backward(&mut self, dy: Self::Out) -> #first_x {
+            fn backward(&mut self, dy: #output) -> #input {
                 #(#backward)*
                 dy
             }
 
-            fn predict(&self, x: #first_x) -> Self::Out {
+            fn predict(&self, x: #input) -> #output {
                 #(#predict)*
                 x
             }
@@ -236,33 +251,42 @@ pub(crate) fn network_input(net: &Network<'_>) -> TokenStream {
 
 fn fixed_input_impl(net: &Network<'_>) -> TokenStream {
     let ident = &net.original.ident;
-    let mut generics = net.original.generics.clone();
-    if net.attrs.input.is_none() {
-        let first = net.layers[0].ty;
-        generics
-            .make_where_clause()
-            .predicates
-            .push(deferred(first, quote!(::katachi::layer::FixedInput)));
-    }
-    let (impl_generics, ty_generics, where_clause) = generics.split_for_impl();
-    let input = network_input(net);
-    quote! {
-        #[automatically_derived]
-        impl #impl_generics ::katachi::layer::FixedInput for #ident #ty_generics #where_clause {
-            type Input = #input;
+    let (_, ty_generics, _) = net.original.generics.split_for_impl();
+    match &net.attrs.input {
+        Some(ty) => {
+            let (impl_generics, _, where_clause) = net.original.generics.split_for_impl();
+            quote! {
+                #[automatically_derived]
+                impl #impl_generics ::katachi::layer::FixedInput for #ident #ty_generics #where_clause {
+                    type Input = #ty;
+                }
+            }
+        }
+        None => {
+            // A parameter pinned by the first field's `FixedInput`, not a
+            // projection: if that field takes any shape, the impl does not
+            // apply and the shape checks give the one error.
+            let input = format_ident!("__KatachiInput");
+            let first = net.layers[0].ty;
+            let mut generics = with_flow(&net.original.generics, std::slice::from_ref(&input));
+            generics
+                .make_where_clause()
+                .predicates
+                .push(parse_quote_spanned!(first.span()=> for<'__katachi> #first: ::katachi::layer::FixedInput<Input = #input>));
+            let (impl_generics, _, where_clause) = generics.split_for_impl();
+            quote! {
+                #[automatically_derived]
+                impl #impl_generics ::katachi::layer::FixedInput for #ident #ty_generics #where_clause {
+                    type Input = #input;
+                }
+            }
         }
     }
 }
 
 fn network_impl(net: &Network<'_>) -> TokenStream {
     let ident = &net.original.ident;
-    let mut generics = net.original.generics.clone();
-    let this: syn::Type = parse_quote!(Self);
-    generics.make_where_clause().predicates.push(deferred(
-        &this,
-        quote!(::katachi::param::Parameters + ::katachi::layer::FixedInput),
-    ));
-    let (impl_generics, ty_generics, where_clause) = generics.split_for_impl();
+    let (impl_generics, ty_generics, where_clause) = net.original.generics.split_for_impl();
     let names = net.layers.iter().map(|f| f.ident.to_string());
     quote! {
         #[automatically_derived]

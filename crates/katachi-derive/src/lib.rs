@@ -2,10 +2,10 @@
 //!
 //! Use it through `katachi::Network`, whose documentation shows what it
 //! generates and the errors it gives. The phases, one file each:
-//! [`attr`] reads `#[network(...)]`, [`ast`] lifts the struct into a small
-//! model and rejects what cannot be a network, [`expand`] writes the impls,
-//! [`check`] writes the neighbour-by-neighbour shape checks, and
-//! [`fallback`] writes stub impls when the input is rejected, so the user
+//! `attr` reads `#[network(...)]`, `ast` lifts the struct into a small
+//! model and rejects what cannot be a network, `expand` writes the impls,
+//! `check` writes the neighbour-by-neighbour shape checks, and
+//! `fallback` writes stub impls when the input is rejected, so the user
 //! sees one error instead of a cascade.
 
 mod ast;
@@ -17,8 +17,114 @@ mod fallback;
 
 use proc_macro::TokenStream;
 
-/// Derives `Layer`, `Signature`, `Parameters`, `FixedInput` and `Network`
-/// for a struct whose named fields are layers. Documented on `katachi::Network`.
+/// Derives a network from a struct whose named fields are layers.
+///
+/// ```
+/// use katachi::prelude::*;
+///
+/// #[derive(Network, Default)]
+/// struct TwoLayerNet {
+///     affine1: Affine<784, 50>,
+///     relu: Relu,
+///     affine2: Affine<50, 10>,
+/// }
+///
+/// let mut net = TwoLayerNet::seeded(42); // N(0, 0.01²) weights, zero biases
+/// let mut loss = SoftmaxWithLoss::<10>::new();
+/// let x = Tensor::<Batch<784>>::zeros((100, Const));
+/// let t = Labels::<10>::new(vec![0; 100])?;
+///
+/// let scores = net.forward(x); // affine1 → relu → affine2
+/// let value = loss.forward(scores, &t)?;
+/// let _dx = net.backward(loss.backward()); // affine2 → relu → affine1
+/// assert!((value - 10f32.ln()).abs() < 1e-2);
+/// assert_eq!(
+///     net.param_names(),
+///     ["affine1.weight", "affine1.bias", "affine2.weight", "affine2.bias"]
+/// );
+/// # Ok::<(), katachi::Error>(())
+/// ```
+///
+/// # What it generates
+///
+/// - `Layer` for the network's input (what the first field takes, with a
+///   runtime batch): `forward` through the fields in declaration order,
+///   `backward` in reverse order, `predict` (`&self`, nothing cached) in
+///   order. A derived network is a layer, so networks nest.
+/// - `Parameters`, naming each parameter by its path (`affine1.weight`,
+///   `block.affine.bias`): optimisers, checkpoints, `init` and the gradient
+///   check work on any derived network.
+/// - `Network` (`LAYERS`, `seeded`, `summary`), and the `Signature` and
+///   `FixedInput` that the shape checks and outer networks use.
+///
+/// Generic structs work:
+///
+/// ```
+/// use katachi::prelude::*;
+///
+/// #[derive(Network, Default)]
+/// struct Mlp<const H: usize> {
+///     a: Affine<784, H>,
+///     r: Relu,
+///     b: Affine<H, 10>,
+/// }
+///
+/// assert_eq!(Mlp::<100>::default().num_params(), 784 * 100 + 100 + 100 * 10 + 10);
+/// ```
+///
+/// # Attributes
+///
+/// - `#[network(skip)]` on a field that is not a layer (configuration,
+///   counters): forward, backward and parameters leave it alone.
+/// - `#[network(input = Type)]` on the struct, when the first layer takes any
+///   shape (`Relu`, `Sigmoid`, …) and so cannot tell the input:
+///
+/// ```
+/// use katachi::prelude::*;
+///
+/// #[derive(Network, Default)]
+/// #[network(input = Tensor<(usize, Const<4>), f64>)]
+/// struct Squash {
+///     sigmoid: Sigmoid<f64>,
+///     affine: Affine<4, 2, f64>,
+///     #[network(skip)]
+///     calls: u64,
+/// }
+///
+/// let net = Squash::seeded(1);
+/// assert_eq!(net.predict(Tensor::zeros((3, Const))).dims(), [3, 2]);
+/// ```
+///
+/// # Shape errors
+///
+/// Each field is checked against the one before it when the struct is
+/// compiled (`cargo check` is enough), and a mismatch is reported at the
+/// field, naming both fields and both shapes. Shapes are written per sample,
+/// as array types:
+///
+/// ```compile_fail
+/// use katachi::prelude::*;
+///
+/// #[derive(Network)]
+/// struct Net {
+///     affine1: Affine<784, 50>,
+///     relu1: Relu,
+///     affine2: Affine<60, 10>,
+/// }
+/// ```
+///
+/// ```text
+/// error[E0277]: `affine2` takes [f32; 60] but `relu1` produces [f32; 50]
+///  --> src/main.rs:7:14
+///   |
+/// 7 |     affine2: Affine<60, 10>,
+///   |              ^^^^^^ `affine2` cannot take this
+/// ```
+///
+/// A field that is not a layer is reported as "`usize` is not a layer" at
+/// that field. Enums, unions, tuple and unit structs, structs without fields
+/// and unknown `#[network(...)]` keys get an error that says what to write
+/// instead.
 #[proc_macro_derive(Network, attributes(network))]
 pub fn derive_network(input: TokenStream) -> TokenStream {
     let input = syn::parse_macro_input!(input as syn::DeriveInput);

@@ -91,6 +91,9 @@ impl<B: Dim, const N: usize, E: Element> LossBackward<Tensor<(B, Const<N>), E>>
     }
 }
 
+// The trait's own message says which targets fit; listing these impls in
+// every error would only add their generic signatures.
+#[diagnostic::do_not_recommend]
 impl<B: Dim, const N: usize, E: Element> Loss<Tensor<(B, Const<N>), E>, Labels<N>>
     for SoftmaxWithLoss<N, E>
 {
@@ -121,6 +124,9 @@ impl<B: Dim, const N: usize, E: Element> Loss<Tensor<(B, Const<N>), E>, Labels<N
     }
 }
 
+// The trait's own message says which targets fit; listing these impls in
+// every error would only add their generic signatures.
+#[diagnostic::do_not_recommend]
 impl<B: Dim, const N: usize, E: Element> Loss<Tensor<(B, Const<N>), E>, Tensor<(B, Const<N>), E>>
     for SoftmaxWithLoss<N, E>
 {
@@ -189,6 +195,9 @@ impl<B: Dim, const N: usize, E: Element> LossBackward<Tensor<(B, Const<N>), E>>
     }
 }
 
+// The trait's own message says which targets fit; listing these impls in
+// every error would only add their generic signatures.
+#[diagnostic::do_not_recommend]
 impl<B: Dim, const N: usize, E: Element> Loss<Tensor<(B, Const<N>), E>, Tensor<(B, Const<N>), E>>
     for IdentityWithLoss<N, E>
 {

@@ -1,15 +1,16 @@
 //! `Network`: what `#[derive(Network)]` implements besides `Layer`.
 
-use super::FixedInput;
 use crate::init::Init;
 use crate::param::{ParamPath, Parameters};
 
 /// A struct of layers with `#[derive(Network)]`: a layer itself (it
 /// implements [`Layer`](super::Layer) for every input its first field takes),
-/// with named parameters and a known input.
+/// with named parameters and a known input ([`super::FixedInput`]).
 ///
 /// Derive it rather than implementing it by hand; see `katachi::Network`.
-pub trait Network: Parameters + FixedInput {
+/// (Its requirements sit on the methods rather than as supertraits, so that a
+/// struct with a field that is not a layer gets one error, at that field.)
+pub trait Network {
     /// The layer fields, in forward order (skipped fields left out).
     const LAYERS: &'static [&'static str];
 
@@ -18,7 +19,7 @@ pub trait Network: Parameters + FixedInput {
     /// `seed`. The same seed gives the same network.
     fn seeded(seed: u64) -> Self
     where
-        Self: Default,
+        Self: Default + Parameters,
     {
         let mut net = Self::default();
         net.init(Init::default(), seed);
@@ -26,7 +27,10 @@ pub trait Network: Parameters + FixedInput {
     }
 
     /// One line per parameter (name, extents, count) and the total.
-    fn summary(&self) -> String {
+    fn summary(&self) -> String
+    where
+        Self: Parameters,
+    {
         let mut lines = Vec::new();
         let mut total = 0;
         self.visit(&ParamPath::ROOT, &mut |path, p| {
