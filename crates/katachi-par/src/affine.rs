@@ -7,6 +7,7 @@
 
 use rayon::prelude::*;
 
+use crate::gemm::gemm_with_bias;
 use crate::{Accum, Float, MatMut, MatRef, Par, gemm};
 
 /// The extents of one affine product.
@@ -57,20 +58,15 @@ pub fn forward<E: Float>(x: &[E], w: &[E], b: &[E], y: &mut [E], dims: AffineDim
     check_len("w", w.len(), inputs, outputs);
     check_len("b", b.len(), 1, outputs);
     check_len("y", y.len(), batch, outputs);
-    gemm(
+    // The bias is added as each tile of Y is written, not in a second pass.
+    gemm_with_bias(
         MatMut::row_major(y, batch, outputs),
         Accum::Replace,
+        Some(b),
         MatRef::row_major(x, batch, inputs),
         MatRef::row_major(w, inputs, outputs),
         par,
     );
-    if outputs > 0 {
-        for row in y.chunks_exact_mut(outputs) {
-            for (v, &bias) in row.iter_mut().zip(b) {
-                *v += bias;
-            }
-        }
-    }
 }
 
 /// Where the backward pass writes its gradients.

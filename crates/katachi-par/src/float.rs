@@ -4,11 +4,61 @@ use std::fmt::{Debug, Display};
 use std::iter::Sum;
 use std::ops::{Add, AddAssign, Div, DivAssign, Mul, MulAssign, Neg, Sub, SubAssign};
 
+use std::cell::Cell;
+
+use crate::gemm::kernel::{self, MicroKernel};
+use crate::gemm::{BLOCKING_F32, BLOCKING_F64, Blocking, Scratch};
+
 mod sealed {
-    pub trait Sealed {}
-    impl Sealed for f32 {}
-    impl Sealed for f64 {}
+    use super::{Blocking, MicroKernel, Scratch};
+
+    /// What the kernels need per element type; sealed so only `f32` and
+    /// `f64` implement [`Float`](super::Float).
+    pub trait Sealed: Sized + 'static {
+        /// The best micro-kernel for this CPU.
+        fn kernel() -> &'static MicroKernel<Self>;
+        /// Cache block sizes.
+        fn blocking() -> Blocking;
+        /// Lends this thread's reusable buffer for packed blocks. A nested
+        /// call on the same thread (rayon may run another task while one
+        /// waits) gets a fresh buffer instead of a panic.
+        fn with_scratch<R>(which: Scratch, f: impl FnOnce(&mut Vec<Self>) -> R) -> R;
+    }
 }
+
+macro_rules! impl_sealed {
+    ($t:ident, $kernel:path, $blocking:expr) => {
+        impl sealed::Sealed for $t {
+            fn kernel() -> &'static MicroKernel<Self> {
+                $kernel()
+            }
+
+            fn blocking() -> Blocking {
+                $blocking
+            }
+
+            fn with_scratch<R>(which: Scratch, f: impl FnOnce(&mut Vec<Self>) -> R) -> R {
+                thread_local! {
+                    static A: Cell<Vec<$t>> = const { Cell::new(Vec::new()) };
+                    static B: Cell<Vec<$t>> = const { Cell::new(Vec::new()) };
+                }
+                let slot = match which {
+                    Scratch::A => &A,
+                    Scratch::B => &B,
+                };
+                // Take the buffer out while in use, so a nested call finds
+                // an empty one rather than a borrowed one.
+                let mut buffer = slot.with(Cell::take);
+                let out = f(&mut buffer);
+                slot.with(|s| s.set(buffer));
+                out
+            }
+        }
+    };
+}
+
+impl_sealed!(f32, kernel::best_f32, BLOCKING_F32);
+impl_sealed!(f64, kernel::best_f64, BLOCKING_F64);
 
 /// A floating-point element: `f32` or `f64`.
 ///

@@ -1,0 +1,129 @@
+//! General matrix product on strided views: packed, cache-blocked, with a
+//! SIMD micro-kernel chosen at run time and a portable one always compiled.
+//!
+//! - `blocking.rs`: the block sizes and the caches they aim at;
+//! - `pack.rs`: copying blocks of the operands into kernel order;
+//! - `loops.rs`: the five loops around the micro-kernel, and the threading;
+//! - `kernel/`: the micro-kernels (the only `unsafe` in the crate);
+//! - `simple.rs`: a plain row-by-row product for tiny problems, where packing
+//!   costs more than it saves.
+
+mod blocking;
+pub(crate) mod kernel;
+mod loops;
+mod pack;
+mod simple;
+
+use crate::{Float, MatMut, MatRef, Par};
+
+/// Whether a product overwrites its destination or adds to it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Accum {
+    /// `C ← A·B`: the old contents of `C` are never read.
+    Replace,
+    /// `C ← C + A·B`.
+    Add,
+}
+
+/// Per-thread buffers for packed blocks, reused across calls.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scratch {
+    /// The packed block of `A`.
+    A,
+    /// The packed block of `B`.
+    B,
+}
+
+/// Below this many multiply-adds the plain product wins: packing costs
+/// about as much as the arithmetic.
+const PACKING_PAYS_FROM: usize = 4096;
+
+/// `dst ← lhs · rhs` or `dst ← dst + lhs · rhs` (see [`Accum`]).
+///
+/// `lhs` is `m × k`, `rhs` is `k × n`, `dst` is `m × n`. Operands may be
+/// transposed views ([`MatRef::t`]); nothing is copied but the packed blocks.
+/// The result is the same, bit for bit, whatever the number of threads.
+///
+/// # Panics
+/// If the extents do not agree; the message names all three shapes.
+///
+/// # Example
+/// ```
+/// use katachi_par::{gemm, Accum, MatMut, MatRef, Par};
+/// // x is 2×3; xᵀ·x is 3×3, computed without materialising xᵀ.
+/// let x = [1.0_f64, 2.0, 3.0, 4.0, 5.0, 6.0];
+/// let mut g = [0.0_f64; 9];
+/// let xv = MatRef::row_major(&x, 2, 3);
+/// gemm(MatMut::row_major(&mut g, 3, 3), Accum::Replace, xv.t(), xv, Par::Seq);
+/// assert_eq!(g, [17.0, 22.0, 27.0, 22.0, 29.0, 36.0, 27.0, 36.0, 45.0]);
+/// ```
+#[track_caller]
+pub fn gemm<E: Float>(
+    dst: MatMut<'_, E>,
+    accum: Accum,
+    lhs: MatRef<'_, E>,
+    rhs: MatRef<'_, E>,
+    par: Par,
+) {
+    gemm_with_bias(dst, accum, None, lhs, rhs, par);
+}
+
+/// [`gemm`] with an optional bias row added in the write-back of the first
+/// block (`C ← A·B + b`), which is how the affine forward avoids a second
+/// pass over `C`. The bias only applies with [`Accum::Replace`].
+#[track_caller]
+pub(crate) fn gemm_with_bias<E: Float>(
+    dst: MatMut<'_, E>,
+    accum: Accum,
+    bias: Option<&[E]>,
+    lhs: MatRef<'_, E>,
+    rhs: MatRef<'_, E>,
+    par: Par,
+) {
+    assert!(
+        lhs.cols == rhs.rows && dst.rows == lhs.rows && dst.cols == rhs.cols,
+        "gemm: cannot multiply {}×{} by {}×{} into {}×{}",
+        lhs.rows,
+        lhs.cols,
+        rhs.rows,
+        rhs.cols,
+        dst.rows,
+        dst.cols
+    );
+    if let Some(b) = bias {
+        assert_eq!(
+            b.len(),
+            dst.cols,
+            "gemm: bias has {} elements for {} columns",
+            b.len(),
+            dst.cols
+        );
+        assert_eq!(
+            accum,
+            Accum::Replace,
+            "gemm: a bias only goes with Accum::Replace"
+        );
+    }
+    if dst.rows * dst.cols * lhs.cols < PACKING_PAYS_FROM {
+        simple::gemm(dst, accum, bias, lhs, rhs, par);
+    } else {
+        loops::gemm_packed(E::kernel(), E::blocking(), dst, accum, bias, lhs, rhs, par);
+    }
+}
+
+/// Runs the packed loops with a chosen kernel (for the test harness).
+#[cfg(test)]
+pub(crate) fn gemm_packed_with<E: Float>(
+    kernel: &kernel::MicroKernel<E>,
+    dst: MatMut<'_, E>,
+    accum: Accum,
+    bias: Option<&[E]>,
+    lhs: MatRef<'_, E>,
+    rhs: MatRef<'_, E>,
+    par: Par,
+) {
+    loops::gemm_packed(kernel, E::blocking(), dst, accum, bias, lhs, rhs, par);
+}
+
+pub(crate) use blocking::Blocking;
+pub(crate) use blocking::{F32 as BLOCKING_F32, F64 as BLOCKING_F64};

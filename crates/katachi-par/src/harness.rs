@@ -1,0 +1,202 @@
+//! The correctness harness: every kernel, through the packed loops, against
+//! a naive reference, over awkward shapes, strides, transposes, write-back
+//! modes and thread counts.
+
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+use crate::gemm::kernel::{self, MicroKernel};
+use crate::gemm::{Blocking, gemm_packed_with, gemm_with_bias};
+use crate::{Accum, Float, MatMut, MatRef, Par};
+
+/// Extents that hit every edge: 1, 2, below and above each tile size, the
+/// book net's 784, and 127 (prime-ish, one below a power of two).
+const EXTENTS: [usize; 8] = [1, 2, 7, 17, 33, 100, 127, 784];
+
+/// `out[i, j] = Σ_p lhs[i, p] · rhs[p, j]` in f64, the obvious way.
+fn naive<E: Float>(lhs: &MatRef<'_, E>, rhs: &MatRef<'_, E>) -> Vec<f64> {
+    let mut out = vec![0.0; lhs.rows() * rhs.cols()];
+    for i in 0..lhs.rows() {
+        for j in 0..rhs.cols() {
+            out[i * rhs.cols() + j] = (0..lhs.cols())
+                .map(|p| lhs.at(i, p).to_f64() * rhs.at(p, j).to_f64())
+                .sum();
+        }
+    }
+    out
+}
+
+fn random<E: Float>(rng: &mut ChaCha8Rng, len: usize) -> Vec<E> {
+    (0..len)
+        .map(|_| E::from_f64(rng.random_range(-1.0..1.0)))
+        .collect()
+}
+
+/// An `m × k` view of a fresh buffer: row-major, transposed, or with padded
+/// rows (row stride larger than the width).
+fn operand<E: Float>(data: &[E], rows: usize, cols: usize, layout: usize) -> MatRef<'_, E> {
+    match layout {
+        0 => MatRef::row_major(&data[..rows * cols], rows, cols),
+        1 => MatRef::row_major(&data[..rows * cols], cols, rows).t(),
+        _ => MatRef::strided(data, rows, cols, cols + 3, 1),
+    }
+}
+
+/// Tolerance for a sum of `k` products of numbers in [-1, 1].
+fn tolerance<E: Float>(k: usize) -> f64 {
+    let eps = if E::NAME == "f32" { 1.2e-7 } else { 2.3e-16 };
+    4.0 * eps * (k.max(1) as f64).sqrt() * 8.0
+}
+
+fn check_kernel<E: Float>(kernel: &MicroKernel<E>, seed: u64) {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    for (case, _) in (0..60).enumerate() {
+        let m = EXTENTS[rng.random_range(0..EXTENTS.len())];
+        let n = EXTENTS[rng.random_range(0..EXTENTS.len())];
+        let k = EXTENTS[rng.random_range(0..EXTENTS.len())].min(300);
+        let a = random::<E>(&mut rng, (m + 3) * (k + 3));
+        let b = random::<E>(&mut rng, (k + 3) * (n + 3));
+        let bias = random::<E>(&mut rng, n);
+        let (la, lb) = (case % 3, (case / 3) % 3);
+        let lhs = operand(&a, m, k, la);
+        let rhs = operand(&b, k, n, lb);
+        let want = naive(&lhs, &rhs);
+        for mode in 0..3 {
+            let start = random::<E>(&mut rng, m * (n + 2));
+            let mut c = start.clone();
+            let (accum, with_bias) = [
+                (Accum::Replace, false),
+                (Accum::Add, false),
+                (Accum::Replace, true),
+            ][mode];
+            let dst = MatMut::with_row_stride(&mut c, m, n, n + 2);
+            gemm_packed_with(
+                kernel,
+                dst,
+                accum,
+                with_bias.then_some(&bias[..]),
+                lhs,
+                rhs,
+                Par::Rayon,
+            );
+            for i in 0..m {
+                for j in 0..n + 2 {
+                    let got = c[i * (n + 2) + j].to_f64();
+                    if j >= n {
+                        assert_eq!(
+                            got,
+                            start[i * (n + 2) + j].to_f64(),
+                            "padding touched at ({i}, {j})"
+                        );
+                        continue;
+                    }
+                    let mut expect = want[i * n + j];
+                    if accum == Accum::Add {
+                        expect += start[i * (n + 2) + j].to_f64();
+                    }
+                    if with_bias {
+                        expect += bias[j].to_f64();
+                    }
+                    let tol = tolerance::<E>(k) * (1.0 + expect.abs());
+                    assert!(
+                        (got - expect).abs() <= tol,
+                        "{} {}: {m}×{k}×{n} layouts ({la}, {lb}) mode {mode}: ({i}, {j}) = {got}, want {expect}",
+                        kernel.name,
+                        E::NAME
+                    );
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn every_f32_kernel_matches_the_reference() {
+    for kernel in kernel::available_f32() {
+        check_kernel(kernel, 1);
+    }
+}
+
+#[test]
+fn every_f64_kernel_matches_the_reference() {
+    for kernel in kernel::available_f64() {
+        check_kernel(kernel, 2);
+    }
+}
+
+#[test]
+fn simd_and_portable_kernels_agree_tile_by_tile() {
+    let mut rng = ChaCha8Rng::seed_from_u64(3);
+    let k = 37;
+    let a = random::<f32>(&mut rng, 6 * k);
+    let b = random::<f32>(&mut rng, 16 * k);
+    let mut reference = vec![0.0_f32; 6 * 16];
+    (kernel::portable_f32().run)(k, &a, &b, &mut reference, 16, kernel::WriteBack::Replace);
+    for kernel in kernel::available_f32() {
+        let mut c = vec![0.0_f32; 6 * 16];
+        (kernel.run)(k, &a, &b, &mut c, 16, kernel::WriteBack::Replace);
+        for (x, y) in c.iter().zip(&reference) {
+            assert!((x - y).abs() <= 1e-5, "{}: {x} vs {y}", kernel.name);
+        }
+    }
+}
+
+/// The product at several thread counts, bit for bit.
+fn same_bits_on_any_pool<E: Float>(m: usize, k: usize, n: usize, transposed: bool) {
+    let mut rng = ChaCha8Rng::seed_from_u64((m * 31 + k * 7 + n) as u64);
+    let a = random::<E>(&mut rng, m * k);
+    let b = random::<E>(&mut rng, k * n);
+    let bias = random::<E>(&mut rng, n);
+    let run = |threads: usize| {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .expect("pool");
+        pool.install(|| {
+            let mut c = vec![E::ZERO; m * n];
+            let lhs = if transposed {
+                MatRef::row_major(&a, k, m).t()
+            } else {
+                MatRef::row_major(&a, m, k)
+            };
+            gemm_with_bias(
+                MatMut::row_major(&mut c, m, n),
+                Accum::Replace,
+                Some(&bias),
+                lhs,
+                MatRef::row_major(&b, k, n),
+                Par::Rayon,
+            );
+            c
+        })
+    };
+    let one = run(1);
+    for threads in [2, 3, 8] {
+        assert!(
+            run(threads) == one,
+            "{m}×{k}×{n} {}: {threads} threads differ from 1",
+            E::NAME
+        );
+    }
+}
+
+#[test]
+fn results_do_not_depend_on_the_thread_count() {
+    same_bits_on_any_pool::<f32>(100, 784, 50, false);
+    same_bits_on_any_pool::<f32>(784, 100, 50, true);
+    same_bits_on_any_pool::<f32>(300, 600, 130, false);
+    same_bits_on_any_pool::<f64>(127, 300, 33, true);
+}
+
+#[test]
+fn blocking_is_consistent_with_the_kernels() {
+    for (blocking, mr, nr) in [
+        (crate::gemm::BLOCKING_F32, 6, 16),
+        (crate::gemm::BLOCKING_F64, 6, 8),
+    ] {
+        let Blocking { mc, nc, kc } = blocking;
+        assert_eq!(mc % mr, 0);
+        assert_eq!(nc % nr, 0);
+        assert!(kc > 0);
+    }
+}
