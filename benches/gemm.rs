@@ -5,6 +5,9 @@
 //! `cargo bench --bench gemm`; set the thread count with RAYON_NUM_THREADS
 //! (and MATMUL_NUM_THREADS for the baseline) to the same value.
 
+// `criterion_group!` defines a public function without documentation.
+#![allow(missing_docs)]
+
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use katachi::par::{Accum, MatMut, MatRef, Par, gemm};
 

@@ -133,6 +133,20 @@ fn layer_impl(net: &Network<'_>) -> TokenStream {
         .zip(&flow)
         .rev()
         .map(|(f, x)| call(f, x, "backward", quote!(&mut), "dy"));
+    // Parameters only: the later fields pass the gradient back as usual, the
+    // first one skips the input gradient nobody asked for.
+    let backward_rest = net
+        .layers
+        .iter()
+        .zip(&flow)
+        .skip(1)
+        .rev()
+        .map(|(f, x)| call(f, x, "backward", quote!(&mut), "dy"));
+    let (first, first_x) = (&net.layers[0], &flow[0]);
+    let (first_ty, first_member) = (first.ty, first.ident);
+    let backward_first = quote_spanned! {first_ty.span()=>
+        <#first_ty as #layer<#first_x>>::backward_params(&mut self.#first_member, dy);
+    };
     quote! {
         #[automatically_derived]
         impl #impl_generics #layer<#input> for #ident #ty_generics #where_clause {
@@ -146,6 +160,11 @@ fn layer_impl(net: &Network<'_>) -> TokenStream {
             fn backward(&mut self, dy: #output) -> #input {
                 #(#backward)*
                 dy
+            }
+
+            fn backward_params(&mut self, dy: #output) {
+                #(#backward_rest)*
+                #backward_first
             }
 
             fn predict(&self, x: #input) -> #output {

@@ -95,35 +95,66 @@ pub fn backward<E: Float>(
     dims: AffineDims,
     par: Par,
 ) {
+    param_grads(x, dy, grads.dw, grads.db, dims, par);
+    if let Some(dx) = grads.dx {
+        input_grad(w, dy, dx, dims, par);
+    }
+}
+
+/// The parameter half of [`backward`]: `dw ← xᵀ·dy`, `db ← Σ_rows dy`.
+///
+/// # Panics
+/// If a slice's length does not match `dims`.
+#[track_caller]
+pub fn param_grads<E: Float>(
+    x: &[E],
+    dy: &[E],
+    dw: &mut [E],
+    db: &mut [E],
+    dims: AffineDims,
+    par: Par,
+) {
     let AffineDims {
         batch,
         inputs,
         outputs,
     } = dims;
     check_len("x", x.len(), batch, inputs);
-    check_len("w", w.len(), inputs, outputs);
     check_len("dy", dy.len(), batch, outputs);
-    check_len("dw", grads.dw.len(), inputs, outputs);
-    check_len("db", grads.db.len(), 1, outputs);
-    let dyv = MatRef::row_major(dy, batch, outputs);
+    check_len("dw", dw.len(), inputs, outputs);
+    check_len("db", db.len(), 1, outputs);
     gemm(
-        MatMut::row_major(grads.dw, inputs, outputs),
+        MatMut::row_major(dw, inputs, outputs),
         Accum::Replace,
         MatRef::row_major(x, batch, inputs).t(),
-        dyv,
+        MatRef::row_major(dy, batch, outputs),
         par,
     );
-    column_sums(dy, grads.db, outputs);
-    if let Some(dx) = grads.dx {
-        check_len("dx", dx.len(), batch, inputs);
-        gemm(
-            MatMut::row_major(dx, batch, inputs),
-            Accum::Replace,
-            dyv,
-            MatRef::row_major(w, inputs, outputs).t(),
-            par,
-        );
-    }
+    column_sums(dy, db, outputs);
+}
+
+/// The input half of [`backward`]: `dx ← dy·wᵀ`. Separate so a layer can
+/// write `dx` into the buffer that held `x`, once `dw` no longer needs it.
+///
+/// # Panics
+/// If a slice's length does not match `dims`.
+#[track_caller]
+pub fn input_grad<E: Float>(w: &[E], dy: &[E], dx: &mut [E], dims: AffineDims, par: Par) {
+    let AffineDims {
+        batch,
+        inputs,
+        outputs,
+    } = dims;
+    check_len("w", w.len(), inputs, outputs);
+    check_len("dy", dy.len(), batch, outputs);
+    check_len("dx", dx.len(), batch, inputs);
+    gemm(
+        MatMut::row_major(dx, batch, inputs),
+        Accum::Replace,
+        MatRef::row_major(dy, batch, outputs),
+        MatRef::row_major(w, inputs, outputs).t(),
+        par,
+    );
 }
 
 /// `sums[j] ← Σ_i m[i, j]` for a row-major matrix with `cols` columns,

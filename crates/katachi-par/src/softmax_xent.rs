@@ -1,23 +1,37 @@
-//! Softmax followed by cross-entropy, the book's `SoftmaxWithLoss`.
+//! Softmax followed by cross-entropy, the book's `SoftmaxWithLoss`, fused.
 //!
-//! For each row `a` of the logits: `y = exp(a − max a) / Σ exp(a − max a)`
-//! (shifting by the maximum keeps `exp` finite for any input), and the loss is
-//! `−Σ t log y`, averaged over the rows. The backward pass is the famously
-//! simple `(y − t) / batch`.
+//! For each row `a` of the logits, one function computes the maximum, the
+//! shifted exponentials and their sum, the probabilities
+//! `y = exp(a − max a) / Σ exp(a − max a)` (shifting by the maximum keeps
+//! `exp` finite for any input), and the row's loss `−Σ t log y`, from the
+//! same sum: `−log y_k = log Σ exp(a − max a) − (a_k − max a)`. The loss is
+//! averaged over the rows; the backward pass is `(y − t) / batch`.
 //!
-//! The loss is computed as `log-sum-exp`: `−log y_k = log Σ exp(a − max a) −
-//! (a_k − max a)`. That is exactly the function whose gradient backward
-//! returns, and it never takes `log 0`, so it needs no `+ 1e-7` guard. (The
-//! book's guard, `−Σ t log(y + 1e-7)`, belongs to a cross-entropy that only
-//! sees probabilities; it shifts the gradient by a relative `1e-7 / y`, which
-//! a gradient check in `f64` would flag.)
+//! Computing `−log y` this way is exact and never takes `log 0`, so it needs
+//! no `+ 1e-7` guard. (The book's guard, `−Σ t log(y + 1e-7)`, belongs to a
+//! cross-entropy that only sees probabilities; it shifts the gradient by a
+//! relative `1e-7 / y`, which a gradient check in `f64` flags.)
 //!
-//! Probabilities are computed row-parallel; the loss is then summed row by
-//! row in order, so it is the same whatever the thread count.
+//! Rows are processed in chunks of a fixed size; each chunk's losses are
+//! summed in order and the chunk sums are added in order, so the loss is the
+//! same, bit for bit, whether the chunks ran on one thread or many.
 
 use rayon::prelude::*;
 
 use crate::{Float, Par};
+
+/// Rows per chunk of work. Fixed, so the summation order never depends on
+/// the thread count.
+const ROWS_PER_CHUNK: usize = 64;
+
+/// The target of each row.
+#[derive(Clone, Copy, Debug)]
+pub enum Targets<'a, E> {
+    /// One class index per row.
+    Labels(&'a [usize]),
+    /// A row of target probabilities (one-hot or not) per row of logits.
+    Dense(&'a [E]),
+}
 
 /// `y ← softmax(a)` row by row, for rows of `classes` elements.
 ///
@@ -41,7 +55,9 @@ pub fn softmax_rows<E: Float>(a: &[E], y: &mut [E], classes: usize, par: Par) {
         "softmax: {} elements is not a whole number of {classes}-wide rows",
         a.len()
     );
-    let row = |(a, y): (&[E], &mut [E])| softmax_row(a, y);
+    let row = |(a, y): (&[E], &mut [E])| {
+        softmax_row(a, y);
+    };
     if par.split(a.len() * 8) {
         a.par_chunks_exact(classes)
             .zip(y.par_chunks_exact_mut(classes))
@@ -53,7 +69,8 @@ pub fn softmax_rows<E: Float>(a: &[E], y: &mut [E], classes: usize, par: Par) {
     }
 }
 
-fn softmax_row<E: Float>(a: &[E], y: &mut [E]) {
+/// Softmax of one row; returns `(max a, log Σ exp(a − max a))`.
+fn softmax_row<E: Float>(a: &[E], y: &mut [E]) -> (E, E) {
     let max = a.iter().copied().fold(a[0], E::max);
     let mut sum = E::ZERO;
     for (y, &a) in y.iter_mut().zip(a) {
@@ -62,29 +79,54 @@ fn softmax_row<E: Float>(a: &[E], y: &mut [E]) {
     }
     let inv = E::ONE / sum;
     y.iter_mut().for_each(|y| *y *= inv);
-}
-
-/// `log Σ exp(a)`, shifted by the maximum so no `exp` overflows.
-fn log_sum_exp<E: Float>(a: &[E]) -> E {
-    let max = a.iter().copied().fold(a[0], E::max);
-    let sum: E = a.iter().map(|&a| (a - max).exp()).sum();
-    sum.ln() + max
+    (max, sum.ln())
 }
 
 #[track_caller]
-fn check_labels(labels: &[usize], rows: usize, classes: usize) {
+fn check<E: Float>(logits: &[E], targets: &Targets<'_, E>, probs: &[E], classes: usize) -> usize {
     assert_eq!(
-        labels.len(),
-        rows,
-        "softmax-with-loss: {rows} rows but {} labels",
-        labels.len()
+        logits.len(),
+        probs.len(),
+        "softmax-with-loss: {} logits but {} probabilities",
+        logits.len(),
+        probs.len()
     );
-    if let Some((i, &l)) = labels.iter().enumerate().find(|&(_, &l)| l >= classes) {
-        panic!("softmax-with-loss: label {l} at row {i} is not below {classes} classes");
+    if classes == 0 {
+        return 0;
     }
+    assert_eq!(
+        logits.len() % classes,
+        0,
+        "softmax-with-loss: {} logits is not a whole number of {classes}-wide rows",
+        logits.len()
+    );
+    let rows = logits.len() / classes;
+    match targets {
+        Targets::Labels(labels) => {
+            assert_eq!(
+                labels.len(),
+                rows,
+                "softmax-with-loss: {rows} rows but {} labels",
+                labels.len()
+            );
+            if let Some((i, &l)) = labels.iter().enumerate().find(|&(_, &l)| l >= classes) {
+                panic!("softmax-with-loss: label {l} at row {i} is not below {classes} classes");
+            }
+        }
+        Targets::Dense(t) => {
+            assert_eq!(
+                t.len(),
+                logits.len(),
+                "softmax-with-loss: {} logits but {} targets",
+                logits.len(),
+                t.len()
+            );
+        }
+    }
+    rows
 }
 
-/// Forward with integer labels: fills `probs` and returns the mean loss.
+/// The fused forward pass: fills `probs` and returns the mean loss.
 ///
 /// # Panics
 /// If lengths disagree or a label is `≥ classes` (callers validate labels
@@ -92,123 +134,104 @@ fn check_labels(labels: &[usize], rows: usize, classes: usize) {
 ///
 /// # Example
 /// ```
-/// use katachi_par::{softmax_xent, Par};
+/// use katachi_par::{softmax_xent::{forward, Targets}, Par};
 /// let logits = [0.0_f64, 0.0];
 /// let mut probs = [0.0; 2];
-/// let loss = softmax_xent::forward_labels(&logits, &[1], &mut probs, 2, Par::Seq);
+/// let loss = forward(&logits, Targets::Labels(&[1]), &mut probs, 2, Par::Seq);
 /// assert_eq!(probs, [0.5, 0.5]);
 /// assert!((loss - 2f64.ln()).abs() < 1e-15);
 /// ```
 #[track_caller]
-pub fn forward_labels<E: Float>(
+pub fn forward<E: Float>(
     logits: &[E],
-    labels: &[usize],
+    targets: Targets<'_, E>,
     probs: &mut [E],
     classes: usize,
     par: Par,
 ) -> E {
-    softmax_rows(logits, probs, classes, par);
-    if classes == 0 {
+    let rows = check(logits, &targets, probs, classes);
+    if rows == 0 {
         return E::ZERO;
     }
-    let rows = logits.len() / classes;
-    check_labels(labels, rows, classes);
-    let total: E = logits
-        .chunks_exact(classes)
-        .zip(labels)
-        .map(|(a, &l)| log_sum_exp(a) - a[l])
-        .sum();
-    total / E::from_f64(rows.max(1) as f64)
-}
-
-/// Forward with one-hot (or any probability) targets of the logits' shape.
-///
-/// # Panics
-/// If lengths disagree.
-#[track_caller]
-pub fn forward_targets<E: Float>(
-    logits: &[E],
-    targets: &[E],
-    probs: &mut [E],
-    classes: usize,
-    par: Par,
-) -> E {
-    assert_eq!(
-        targets.len(),
-        logits.len(),
-        "softmax-with-loss: {} logits but {} targets",
-        logits.len(),
-        targets.len()
-    );
-    softmax_rows(logits, probs, classes, par);
-    if classes == 0 {
-        return E::ZERO;
-    }
-    let rows = logits.len() / classes;
-    let total: E = logits
-        .chunks_exact(classes)
-        .zip(targets.chunks_exact(classes))
-        .map(|(a, t)| {
-            let lse = log_sum_exp(a);
-            t.iter()
-                .zip(a)
-                .map(|(&t, &a)| if t == E::ZERO { E::ZERO } else { t * (lse - a) })
-                .sum::<E>()
-        })
-        .sum();
-    total / E::from_f64(rows.max(1) as f64)
-}
-
-/// Backward with integer labels: `dx ← (probs − onehot(labels)) / batch`.
-///
-/// # Panics
-/// As [`forward_labels`].
-#[track_caller]
-pub fn backward_labels<E: Float>(probs: &[E], labels: &[usize], dx: &mut [E], classes: usize) {
-    assert_eq!(
-        probs.len(),
-        dx.len(),
-        "softmax-with-loss backward: {} probabilities but {} gradients",
-        probs.len(),
-        dx.len()
-    );
-    if classes == 0 {
-        return;
-    }
-    let rows = probs.len() / classes;
-    check_labels(labels, rows, classes);
-    let inv = E::ONE / E::from_f64(rows.max(1) as f64);
-    for (i, (p, d)) in probs
-        .chunks_exact(classes)
-        .zip(dx.chunks_exact_mut(classes))
-        .enumerate()
-    {
-        for (j, (&p, d)) in p.iter().zip(d.iter_mut()).enumerate() {
-            let t = if j == labels[i] { E::ONE } else { E::ZERO };
-            *d = (p - t) * inv;
+    let chunk = ROWS_PER_CHUNK * classes;
+    let chunk_loss = |(c, (a, y)): (usize, (&[E], &mut [E]))| -> E {
+        let first_row = c * ROWS_PER_CHUNK;
+        let mut total = E::ZERO;
+        for (r, (a, y)) in a
+            .chunks_exact(classes)
+            .zip(y.chunks_exact_mut(classes))
+            .enumerate()
+        {
+            let (max, log_sum) = softmax_row(a, y);
+            let row = first_row + r;
+            total += match targets {
+                Targets::Labels(labels) => log_sum - (a[labels[row]] - max),
+                Targets::Dense(t) => {
+                    let t = &t[row * classes..(row + 1) * classes];
+                    t.iter()
+                        .zip(a)
+                        .map(|(&t, &a)| {
+                            if t == E::ZERO {
+                                E::ZERO
+                            } else {
+                                t * (log_sum - (a - max))
+                            }
+                        })
+                        .sum()
+                }
+            };
         }
-    }
+        total
+    };
+    let chunks = logits
+        .chunks(chunk)
+        .zip(probs.chunks_mut(chunk))
+        .enumerate();
+    let total = if par.split(logits.len() * 8) {
+        // Only for very large batches; the vector of chunk sums is the one
+        // allocation, and the sums are still added in chunk order.
+        let sums: Vec<E> = logits
+            .par_chunks(chunk)
+            .zip(probs.par_chunks_mut(chunk))
+            .enumerate()
+            .map(chunk_loss)
+            .collect();
+        sums.into_iter().fold(E::ZERO, |acc, s| acc + s)
+    } else {
+        chunks.map(chunk_loss).fold(E::ZERO, |acc, s| acc + s)
+    };
+    total / E::from_f64(rows as f64)
 }
 
-/// Backward with targets: `dx ← (probs − targets) / batch`.
+/// The backward pass: `dx ← (probs − t) / batch`.
 ///
 /// # Panics
-/// If lengths disagree.
+/// If lengths disagree, as for [`forward`].
 #[track_caller]
-pub fn backward_targets<E: Float>(probs: &[E], targets: &[E], dx: &mut [E], classes: usize) {
-    assert!(
-        probs.len() == dx.len() && probs.len() == targets.len(),
-        "softmax-with-loss backward: {} probabilities, {} targets, {} gradients",
-        probs.len(),
-        targets.len(),
-        dx.len()
-    );
-    if classes == 0 {
+pub fn backward<E: Float>(probs: &[E], targets: Targets<'_, E>, dx: &mut [E], classes: usize) {
+    let rows = check(probs, &targets, dx, classes);
+    if rows == 0 {
         return;
     }
-    let inv = E::ONE / E::from_f64((probs.len() / classes).max(1) as f64);
-    for ((&p, &t), d) in probs.iter().zip(targets).zip(dx.iter_mut()) {
-        *d = (p - t) * inv;
+    let inv = E::ONE / E::from_f64(rows as f64);
+    match targets {
+        Targets::Labels(labels) => {
+            for ((p, d), &label) in probs
+                .chunks_exact(classes)
+                .zip(dx.chunks_exact_mut(classes))
+                .zip(labels)
+            {
+                for (d, &p) in d.iter_mut().zip(p) {
+                    *d = p * inv;
+                }
+                d[label] = (p[label] - E::ONE) * inv;
+            }
+        }
+        Targets::Dense(t) => {
+            for ((&p, &t), d) in probs.iter().zip(t).zip(dx.iter_mut()) {
+                *d = (p - t) * inv;
+            }
+        }
     }
 }
 
@@ -226,31 +249,35 @@ mod tests {
     #[test]
     fn labels_and_one_hot_targets_agree() {
         let logits = [0.3_f64, 2.9, 4.0, -1.0, 0.0, 1.0];
+        let one_hot = [0.0, 0.0, 1.0, 1.0, 0.0, 0.0];
         let (mut p1, mut p2) = ([0.0; 6], [0.0; 6]);
-        let l1 = forward_labels(&logits, &[2, 0], &mut p1, 3, Par::Seq);
-        let l2 = forward_targets(
-            &logits,
-            &[0.0, 0.0, 1.0, 1.0, 0.0, 0.0],
-            &mut p2,
-            3,
-            Par::Seq,
-        );
+        let l1 = forward(&logits, Targets::Labels(&[2, 0]), &mut p1, 3, Par::Seq);
+        let l2 = forward(&logits, Targets::Dense(&one_hot), &mut p2, 3, Par::Seq);
         assert_eq!(p1, p2);
         assert!((l1 - l2).abs() < 1e-15);
+        // Row 0's loss is log Σ exp(a) − a_2, row 1's log Σ exp(a) − a_0.
+        let lse = |a: &[f64]| a.iter().map(|v| v.exp()).sum::<f64>().ln();
+        let want = ((lse(&logits[..3]) - 4.0) + (lse(&logits[3..]) + 1.0)) / 2.0;
+        assert!((l1 - want).abs() < 1e-14);
         let (mut d1, mut d2) = ([0.0; 6], [0.0; 6]);
-        backward_labels(&p1, &[2, 0], &mut d1, 3);
-        backward_targets(&p2, &[0.0, 0.0, 1.0, 1.0, 0.0, 0.0], &mut d2, 3);
+        backward(&p1, Targets::Labels(&[2, 0]), &mut d1, 3);
+        backward(&p2, Targets::Dense(&one_hot), &mut d2, 3);
         assert_eq!(d1, d2);
-        // Each row of (y − t) sums to 0, halved by the batch of 2.
         assert!((d1[0] + d1[1] + d1[2]).abs() < 1e-15);
-        assert!((d1[2] - (p1[2] - 1.0) / 2.0).abs() < 1e-15);
+        assert_eq!(d1[2], (p1[2] - 1.0) / 2.0);
     }
 
     #[test]
     fn loss_is_exact_even_for_vanishing_probabilities() {
         // y_0 = e^-100 / (1 + e^-100): log(y + 1e-7) would give 16.1, the truth is ~100.
         let mut probs = [0.0_f64; 2];
-        let loss = forward_labels(&[0.0, 100.0], &[0], &mut probs, 2, Par::Seq);
+        let loss = forward(
+            &[0.0, 100.0],
+            Targets::Labels(&[0]),
+            &mut probs,
+            2,
+            Par::Seq,
+        );
         assert!(
             (loss - (100.0 + (-100.0_f64).exp().ln_1p())).abs() < 1e-12,
             "{loss}"
@@ -258,8 +285,60 @@ mod tests {
     }
 
     #[test]
+    fn loss_does_not_depend_on_the_thread_count() {
+        // Large enough to take the parallel path.
+        let rows = 40_000;
+        let classes = 10;
+        let logits: Vec<f32> = (0..rows * classes)
+            .map(|i| ((i * 37 % 101) as f32 - 50.0) * 0.07)
+            .collect();
+        let labels: Vec<usize> = (0..rows).map(|i| i * 7 % classes).collect();
+        let run = |threads: usize| {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .expect("pool");
+            pool.install(|| {
+                let mut probs = vec![0.0; logits.len()];
+                let loss = forward(
+                    &logits,
+                    Targets::Labels(&labels),
+                    &mut probs,
+                    classes,
+                    Par::Rayon,
+                );
+                (loss, probs)
+            })
+        };
+        let one = run(1);
+        for threads in [2, 3, 8] {
+            assert!(run(threads) == one, "{threads} threads differ from 1");
+        }
+        let seq = {
+            let mut probs = vec![0.0; logits.len()];
+            (
+                forward(
+                    &logits,
+                    Targets::Labels(&labels),
+                    &mut probs,
+                    classes,
+                    Par::Seq,
+                ),
+                probs,
+            )
+        };
+        assert!(seq == one, "sequential and parallel paths differ");
+    }
+
+    #[test]
     #[should_panic(expected = "label 3 at row 1 is not below 3 classes")]
     fn out_of_range_label_is_reported() {
-        forward_labels(&[0.0_f32; 6], &[0, 3], &mut [0.0; 6], 3, Par::Seq);
+        forward(
+            &[0.0_f32; 6],
+            Targets::Labels(&[0, 3]),
+            &mut [0.0; 6],
+            3,
+            Par::Seq,
+        );
     }
 }

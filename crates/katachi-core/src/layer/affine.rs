@@ -1,7 +1,7 @@
 //! `Affine<I, O>`: the fully connected layer `Y = X·W + b`.
 
 use katachi_par::Par;
-use katachi_par::affine::{self, AffineDims, AffineGrads};
+use katachi_par::affine::{self, AffineDims};
 use rand::Rng;
 
 use super::{Layer, NO_FORWARD};
@@ -40,8 +40,12 @@ pub struct Affine<const I: usize, const O: usize, E: Element = f32> {
     pub weight: Param<Rank2<I, O>, E>,
     /// `b`, `[O]`.
     pub bias: Param<Rank1<O>, E>,
-    /// The input of the latest forward, kept for `dW = Xᵀ·dY`.
+    /// The input of the latest forward, kept for `dW = Xᵀ·dY`; its buffer
+    /// then receives `dX`.
     input: Option<Vec<E>>,
+    /// The buffer of the latest upstream gradient, reused for the next
+    /// output: a training step allocates nothing here once warm.
+    spare: Vec<E>,
 }
 
 impl<const I: usize, const O: usize, E: Element> Affine<I, O, E> {
@@ -51,6 +55,7 @@ impl<const I: usize, const O: usize, E: Element> Affine<I, O, E> {
             weight: Param::new(weight, Role::Weight { fan_in: I }),
             bias: Param::new(bias, Role::Bias),
             input: None,
+            spare: Vec::new(),
         }
     }
 
@@ -97,53 +102,79 @@ impl<B: Dim, const I: usize, const O: usize, E: Element> Layer<Tensor<(B, Const<
     type Out = Tensor<(B, Const<O>), E>;
 
     fn forward(&mut self, x: Tensor<(B, Const<I>), E>) -> Self::Out {
-        let y = self.predict_ref(&x);
+        let batch = x.shape().0;
+        let mut y = std::mem::take(&mut self.spare);
+        y.resize(batch.size() * O, E::ZERO);
+        self.write_output(&x, &mut y);
         self.input = Some(x.into_vec());
-        y
+        Tensor::from_vec((batch, Const), y).expect("batch × O outputs")
     }
 
     fn backward(&mut self, dy: Self::Out) -> Tensor<(B, Const<I>), E> {
         let batch = dy.shape().0;
-        let x = self
-            .input
-            .as_deref()
-            .filter(|x| x.len() == batch.size() * I)
-            .expect(NO_FORWARD);
-        let mut dx = Tensor::zeros((batch, Const));
-        let grads = AffineGrads {
-            dw: self.weight.grad.as_mut_slice(),
-            db: self.bias.grad.as_mut_slice(),
-            dx: Some(dx.as_mut_slice()),
-        };
-        affine::backward(
-            x,
-            self.weight.value.as_slice(),
-            dy.as_slice(),
-            grads,
-            Self::dims(batch.size()),
+        let mut x = self.take_input(batch.size());
+        let dims = Self::dims(batch.size());
+        let (w, dy_slice) = (self.weight.value.as_slice(), dy.as_slice());
+        affine::param_grads(
+            &x,
+            dy_slice,
+            self.weight.grad.as_mut_slice(),
+            self.bias.grad.as_mut_slice(),
+            dims,
             Par::Rayon,
         );
-        dx
+        // X is no longer needed: its buffer takes dX.
+        affine::input_grad(w, dy_slice, &mut x, dims, Par::Rayon);
+        self.spare = dy.into_vec();
+        Tensor::from_vec((batch, Const), x).expect("batch × I gradients")
+    }
+
+    fn backward_params(&mut self, dy: Self::Out) {
+        let batch = dy.shape().0;
+        let x = self.take_input(batch.size());
+        let dims = Self::dims(batch.size());
+        affine::param_grads(
+            &x,
+            dy.as_slice(),
+            self.weight.grad.as_mut_slice(),
+            self.bias.grad.as_mut_slice(),
+            dims,
+            Par::Rayon,
+        );
+        self.input = Some(x);
+        self.spare = dy.into_vec();
     }
 
     fn predict(&self, x: Tensor<(B, Const<I>), E>) -> Self::Out {
-        self.predict_ref(&x)
+        let batch = x.shape().0;
+        let mut y = vec![E::ZERO; batch.size() * O];
+        self.write_output(&x, &mut y);
+        Tensor::from_vec((batch, Const), y).expect("batch × O outputs")
     }
 }
 
 impl<const I: usize, const O: usize, E: Element> Affine<I, O, E> {
-    fn predict_ref<B: Dim>(&self, x: &Tensor<(B, Const<I>), E>) -> Tensor<(B, Const<O>), E> {
-        let batch = x.shape().0;
-        let mut y = Tensor::zeros((batch, Const));
+    /// `y ← x·W + b`, the bias added as each tile of `y` is written.
+    fn write_output<B: Dim>(&self, x: &Tensor<(B, Const<I>), E>, y: &mut [E]) {
         affine::forward(
             x.as_slice(),
             self.weight.value.as_slice(),
             self.bias.value.as_slice(),
-            y.as_mut_slice(),
-            Self::dims(batch.size()),
+            y,
+            Self::dims(x.shape().0.size()),
             Par::Rayon,
         );
-        y
+    }
+
+    /// The cached input of a forward with `batch` rows.
+    ///
+    /// # Panics
+    /// Without such a forward (see the `Layer` contract).
+    fn take_input(&mut self, batch: usize) -> Vec<E> {
+        self.input
+            .take()
+            .filter(|x| x.len() == batch * I)
+            .expect(NO_FORWARD)
     }
 }
 

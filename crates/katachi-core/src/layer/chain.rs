@@ -3,106 +3,59 @@
 use super::Layer;
 use crate::param::{ParamMut, ParamPath, ParamView, Parameters};
 
-// Written out per size: macro_rules cannot pair each layer with the next
-// layer's input type, and four sizes cover hand-written chains; larger
-// networks use #[derive(Network)].
-impl<X0, X1, L0, L1> Layer<X0> for (L0, L1)
-where
-    L0: Layer<X0, Out = X1>,
-    L1: Layer<X1>,
-{
-    type Out = L1::Out;
+/// `Layer` for one tuple size. Each element's input type is an impl
+/// parameter (`X0`, `X1`, …) pinned by the element before it (`Out = X1`), so
+/// the where-clause reads like the chain itself.
+macro_rules! chain_layer {
+    (
+        $(($L:ident, $X:ident, $NextX:ident, $i:tt)),+;
+        last = ($Last:ident, $XLast:ident, $last:tt);
+        first_backward = $first:tt;
+        rest_backward = $($rb:tt),+
+    ) => {
+        impl<$($L, $X,)+ $Last, $XLast> Layer<X0> for ($($L,)+ $Last)
+        where
+            $($L: Layer<$X, Out = $NextX>,)+
+            $Last: Layer<$XLast>,
+        {
+            type Out = $Last::Out;
 
-    fn forward(&mut self, x: X0) -> Self::Out {
-        self.1.forward(self.0.forward(x))
-    }
+            fn forward(&mut self, x: X0) -> Self::Out {
+                $(let x = self.$i.forward(x);)+
+                self.$last.forward(x)
+            }
 
-    fn backward(&mut self, dy: Self::Out) -> X0 {
-        self.0.backward(self.1.backward(dy))
-    }
+            fn backward(&mut self, dy: Self::Out) -> X0 {
+                $(let dy = self.$rb.backward(dy);)+
+                self.$first.backward(dy)
+            }
 
-    fn predict(&self, x: X0) -> Self::Out {
-        self.1.predict(self.0.predict(x))
-    }
+            fn backward_params(&mut self, dy: Self::Out) {
+                $(let dy = self.$rb.backward(dy);)+
+                self.$first.backward_params(dy)
+            }
+
+            fn predict(&self, x: X0) -> Self::Out {
+                $(let x = self.$i.predict(x);)+
+                self.$last.predict(x)
+            }
+        }
+    };
 }
 
-impl<X0, X1, X2, L0, L1, L2> Layer<X0> for (L0, L1, L2)
-where
-    L0: Layer<X0, Out = X1>,
-    L1: Layer<X1, Out = X2>,
-    L2: Layer<X2>,
-{
-    type Out = L2::Out;
-
-    fn forward(&mut self, x: X0) -> Self::Out {
-        self.2.forward(self.1.forward(self.0.forward(x)))
-    }
-
-    fn backward(&mut self, dy: Self::Out) -> X0 {
-        self.0.backward(self.1.backward(self.2.backward(dy)))
-    }
-
-    fn predict(&self, x: X0) -> Self::Out {
-        self.2.predict(self.1.predict(self.0.predict(x)))
-    }
-}
-
-impl<X0, X1, X2, X3, L0, L1, L2, L3> Layer<X0> for (L0, L1, L2, L3)
-where
-    L0: Layer<X0, Out = X1>,
-    L1: Layer<X1, Out = X2>,
-    L2: Layer<X2, Out = X3>,
-    L3: Layer<X3>,
-{
-    type Out = L3::Out;
-
-    fn forward(&mut self, x: X0) -> Self::Out {
-        self.3
-            .forward(self.2.forward(self.1.forward(self.0.forward(x))))
-    }
-
-    fn backward(&mut self, dy: Self::Out) -> X0 {
-        self.0
-            .backward(self.1.backward(self.2.backward(self.3.backward(dy))))
-    }
-
-    fn predict(&self, x: X0) -> Self::Out {
-        self.3
-            .predict(self.2.predict(self.1.predict(self.0.predict(x))))
-    }
-}
-
-impl<X0, X1, X2, X3, X4, L0, L1, L2, L3, L4> Layer<X0> for (L0, L1, L2, L3, L4)
-where
-    L0: Layer<X0, Out = X1>,
-    L1: Layer<X1, Out = X2>,
-    L2: Layer<X2, Out = X3>,
-    L3: Layer<X3, Out = X4>,
-    L4: Layer<X4>,
-{
-    type Out = L4::Out;
-
-    fn forward(&mut self, x: X0) -> Self::Out {
-        self.4.forward(
-            self.3
-                .forward(self.2.forward(self.1.forward(self.0.forward(x)))),
-        )
-    }
-
-    fn backward(&mut self, dy: Self::Out) -> X0 {
-        self.0.backward(
-            self.1
-                .backward(self.2.backward(self.3.backward(self.4.backward(dy)))),
-        )
-    }
-
-    fn predict(&self, x: X0) -> Self::Out {
-        self.4.predict(
-            self.3
-                .predict(self.2.predict(self.1.predict(self.0.predict(x)))),
-        )
-    }
-}
+chain_layer!((L0, X0, X1, 0); last = (L1, X1, 1); first_backward = 0; rest_backward = 1);
+chain_layer!(
+    (L0, X0, X1, 0), (L1, X1, X2, 1);
+    last = (L2, X2, 2); first_backward = 0; rest_backward = 2, 1
+);
+chain_layer!(
+    (L0, X0, X1, 0), (L1, X1, X2, 1), (L2, X2, X3, 2);
+    last = (L3, X3, 3); first_backward = 0; rest_backward = 3, 2, 1
+);
+chain_layer!(
+    (L0, X0, X1, 0), (L1, X1, X2, 1), (L2, X2, X3, 2), (L3, X3, X4, 3);
+    last = (L4, X4, 4); first_backward = 0; rest_backward = 4, 3, 2, 1
+);
 
 /// Parameters of a chain: each element's, under its index (`0.weight`).
 macro_rules! chain_params {

@@ -1,7 +1,12 @@
 //! Loss layers: `SoftmaxWithLoss<N>` for classification and
 //! `IdentityWithLoss<N>` for regression.
+//!
+//! Both keep their buffers across steps: the input's buffer becomes the
+//! gradient that `backward` returns, so a training step allocates nothing
+//! here once the batch size has been seen.
 
-use katachi_par::{Par, softmax_xent};
+use katachi_par::Par;
+use katachi_par::softmax_xent::{self, Targets};
 
 use super::{Loss, LossBackward, NO_FORWARD};
 use crate::func::sum_squared_error;
@@ -31,29 +36,51 @@ use crate::{Element, Error, Result};
 /// ```
 #[derive(Clone, Debug, Default)]
 pub struct SoftmaxWithLoss<const N: usize, E: Element = f32> {
+    /// Softmax of the latest forward, row-major.
     probs: Vec<E>,
-    target: Option<Target<E>>,
+    /// The latest target, in the form it came in.
+    target: Option<TargetKind>,
+    labels: Vec<usize>,
+    dense: Vec<E>,
+    /// The latest input's buffer, reused for the gradient.
+    spare: Vec<E>,
 }
 
-/// What the latest forward was given as the target.
-#[derive(Clone, Debug)]
-enum Target<E> {
-    Labels(Vec<usize>),
-    Dense(Vec<E>),
+#[derive(Clone, Copy, Debug)]
+enum TargetKind {
+    Labels,
+    Dense,
 }
 
 impl<const N: usize, E: Element> SoftmaxWithLoss<N, E> {
     /// A new loss layer with nothing cached.
     pub fn new() -> Self {
-        Self {
-            probs: Vec::new(),
-            target: None,
-        }
+        Self::default()
     }
 
     /// The softmax probabilities of the latest forward, row-major.
     pub fn probabilities(&self) -> &[E] {
         &self.probs
+    }
+
+    fn targets(&self) -> Targets<'_, E> {
+        match self.target.expect(NO_FORWARD) {
+            TargetKind::Labels => Targets::Labels(&self.labels),
+            TargetKind::Dense => Targets::Dense(&self.dense),
+        }
+    }
+
+    /// Runs the fused kernel on `x`, keeping probabilities and `x`'s buffer.
+    fn run<B: Dim>(&mut self, x: Tensor<(B, Const<N>), E>, kind: TargetKind) -> E {
+        self.probs.resize(x.numel(), E::ZERO);
+        self.target = Some(kind);
+        let targets = match kind {
+            TargetKind::Labels => Targets::Labels(&self.labels),
+            TargetKind::Dense => Targets::Dense(&self.dense),
+        };
+        let loss = softmax_xent::forward(x.as_slice(), targets, &mut self.probs, N, Par::Rayon);
+        self.spare = x.into_vec();
+        loss
     }
 }
 
@@ -75,19 +102,12 @@ impl<B: Dim, const N: usize, E: Element> LossBackward<Tensor<(B, Const<N>), E>>
     type Elem = E;
 
     fn backward(&mut self) -> Tensor<(B, Const<N>), E> {
-        let target = self.target.as_ref().expect(NO_FORWARD);
         let rows = self.probs.len() / N.max(1);
         let batch = B::from_size(rows).expect(NO_FORWARD);
-        let mut dx = Tensor::zeros((batch, Const));
-        match target {
-            Target::Labels(l) => {
-                softmax_xent::backward_labels(&self.probs, l, dx.as_mut_slice(), N)
-            }
-            Target::Dense(t) => {
-                softmax_xent::backward_targets(&self.probs, t, dx.as_mut_slice(), N)
-            }
-        }
-        dx
+        let mut dx = std::mem::take(&mut self.spare);
+        dx.resize(self.probs.len(), E::ZERO);
+        softmax_xent::backward(&self.probs, self.targets(), &mut dx, N);
+        Tensor::from_vec((batch, Const), dx).expect("batch × N gradients")
     }
 }
 
@@ -99,24 +119,17 @@ impl<B: Dim, const N: usize, E: Element> Loss<Tensor<(B, Const<N>), E>, Labels<N
 {
     fn forward(&mut self, x: Tensor<(B, Const<N>), E>, t: &Labels<N>) -> Result<E> {
         check_batch("SoftmaxWithLoss", x.num_rows(), t.len())?;
-        self.probs.resize(x.numel(), E::ZERO);
-        let loss = softmax_xent::forward_labels(
-            x.as_slice(),
-            t.as_slice(),
-            &mut self.probs,
-            N,
-            Par::Rayon,
-        );
-        self.target = Some(Target::Labels(t.as_slice().to_vec()));
-        Ok(loss)
+        self.labels.clear();
+        self.labels.extend_from_slice(t.as_slice());
+        Ok(self.run(x, TargetKind::Labels))
     }
 
     fn loss(&self, x: Tensor<(B, Const<N>), E>, t: &Labels<N>) -> Result<E> {
         check_batch("SoftmaxWithLoss", x.num_rows(), t.len())?;
         let mut probs = vec![E::ZERO; x.numel()];
-        Ok(softmax_xent::forward_labels(
+        Ok(softmax_xent::forward(
             x.as_slice(),
-            t.as_slice(),
+            Targets::Labels(t.as_slice()),
             &mut probs,
             N,
             Par::Rayon,
@@ -124,32 +137,23 @@ impl<B: Dim, const N: usize, E: Element> Loss<Tensor<(B, Const<N>), E>, Labels<N
     }
 }
 
-// The trait's own message says which targets fit; listing these impls in
-// every error would only add their generic signatures.
 #[diagnostic::do_not_recommend]
 impl<B: Dim, const N: usize, E: Element> Loss<Tensor<(B, Const<N>), E>, Tensor<(B, Const<N>), E>>
     for SoftmaxWithLoss<N, E>
 {
     fn forward(&mut self, x: Tensor<(B, Const<N>), E>, t: &Tensor<(B, Const<N>), E>) -> Result<E> {
         check_batch("SoftmaxWithLoss", x.num_rows(), t.num_rows())?;
-        self.probs.resize(x.numel(), E::ZERO);
-        let loss = softmax_xent::forward_targets(
-            x.as_slice(),
-            t.as_slice(),
-            &mut self.probs,
-            N,
-            Par::Rayon,
-        );
-        self.target = Some(Target::Dense(t.as_slice().to_vec()));
-        Ok(loss)
+        self.dense.clear();
+        self.dense.extend_from_slice(t.as_slice());
+        Ok(self.run(x, TargetKind::Dense))
     }
 
     fn loss(&self, x: Tensor<(B, Const<N>), E>, t: &Tensor<(B, Const<N>), E>) -> Result<E> {
         check_batch("SoftmaxWithLoss", x.num_rows(), t.num_rows())?;
         let mut probs = vec![E::ZERO; x.numel()];
-        Ok(softmax_xent::forward_targets(
+        Ok(softmax_xent::forward(
             x.as_slice(),
-            t.as_slice(),
+            Targets::Dense(t.as_slice()),
             &mut probs,
             N,
             Par::Rayon,
@@ -172,7 +176,7 @@ impl<B: Dim, const N: usize, E: Element> Loss<Tensor<(B, Const<N>), E>, Tensor<(
 /// ```
 #[derive(Clone, Debug, Default)]
 pub struct IdentityWithLoss<const N: usize, E: Element = f32> {
-    /// `(y − t) / batch` from the latest forward.
+    /// `(y − t) / batch` from the latest forward, in the input's buffer.
     grad: Option<Vec<E>>,
 }
 
@@ -189,29 +193,25 @@ impl<B: Dim, const N: usize, E: Element> LossBackward<Tensor<(B, Const<N>), E>>
     type Elem = E;
 
     fn backward(&mut self) -> Tensor<(B, Const<N>), E> {
-        let grad = self.grad.clone().expect(NO_FORWARD);
+        let grad = self.grad.take().expect(NO_FORWARD);
         let batch = B::from_size(grad.len() / N.max(1)).expect(NO_FORWARD);
         Tensor::from_vec((batch, Const), grad).expect("cached gradient has batch × N elements")
     }
 }
 
-// The trait's own message says which targets fit; listing these impls in
-// every error would only add their generic signatures.
 #[diagnostic::do_not_recommend]
 impl<B: Dim, const N: usize, E: Element> Loss<Tensor<(B, Const<N>), E>, Tensor<(B, Const<N>), E>>
     for IdentityWithLoss<N, E>
 {
     fn forward(&mut self, y: Tensor<(B, Const<N>), E>, t: &Tensor<(B, Const<N>), E>) -> Result<E> {
-        let loss = self.loss(y.clone(), t)?;
+        check_batch("IdentityWithLoss", y.num_rows(), t.num_rows())?;
+        let loss = sum_squared_error(&y, t)?;
         let inv = E::ONE / E::from_f64(y.num_rows().max(1) as f64);
-        let grad = self.grad.get_or_insert_with(Vec::new);
-        grad.clear();
-        grad.extend(
-            y.as_slice()
-                .iter()
-                .zip(t.as_slice())
-                .map(|(&y, &t)| (y - t) * inv),
-        );
+        let mut grad = y.into_vec();
+        grad.iter_mut()
+            .zip(t.as_slice())
+            .for_each(|(g, &t)| *g = (*g - t) * inv);
+        self.grad = Some(grad);
         Ok(loss)
     }
 

@@ -6,6 +6,8 @@
 //! same way whatever the split. Every element of `C` therefore sees the same
 //! multiply-adds in the same order.
 
+use std::ops::Range;
+
 use rayon::prelude::*;
 
 use super::blocking::Blocking;
@@ -13,6 +15,14 @@ use super::kernel::{MicroKernel, WriteBack};
 use super::pack::{pack_a, pack_b};
 use super::{Accum, Scratch};
 use crate::{Float, MatMut, MatRef, Par};
+
+/// Packing B~ is split across threads only from this many elements: a
+/// smaller block packs in less time than it takes to hand it out.
+const PARALLEL_PACK: usize = 1 << 18;
+
+/// Below this many packed elements of B~, each thread packs its own copy
+/// instead of waiting for one shared copy (see `gemm_packed`).
+const SHARED_PACK_FROM: usize = 1 << 17;
 
 /// The largest tile any kernel computes, for the edge scratch tile.
 const MAX_TILE: usize = 128;
@@ -56,48 +66,125 @@ pub(crate) fn gemm_packed<E: Float>(
     } else {
         1
     };
-    // With several threads, shrink the row blocks so each thread gets one.
-    // Only the row split changes: the arithmetic per element does not.
+    // With several threads the row blocks are resized to share the rows
+    // evenly: as many blocks as MC allows, rounded up to a multiple of the
+    // thread count. Only the row split changes, not the arithmetic per
+    // element.
     let mc = if threads > 1 {
-        blocking.mc.min((m.div_ceil(threads)).next_multiple_of(mr))
+        let blocks = m.div_ceil(blocking.mc).next_multiple_of(threads);
+        m.div_ceil(blocks).next_multiple_of(mr)
     } else {
         blocking.mc
     };
+    let blocks = BlockGrid {
+        n,
+        k,
+        nc: blocking.nc,
+        kc: blocking.kc,
+        nr,
+    };
 
-    // LOOP 5: split n into NC-wide column blocks (B, C).
-    for jc in (0..n).step_by(blocking.nc) {
-        let nc = blocking.nc.min(n - jc);
-        // LOOP 4: split k into KC-deep blocks (A, B). Not parallel: every
-        // block adds into the same tile of C.
-        for pc in (0..k).step_by(blocking.kc) {
-            let kc = blocking.kc.min(k - pc);
-            let first = match (pc, accum, bias) {
-                (0, Accum::Replace, Some(b)) => Block::FirstWithBias(b),
-                (0, Accum::Replace, None) => Block::First,
-                _ => Block::Later,
-            };
-            E::with_scratch(Scratch::B, |bbuf| {
-                let bpack = aligned(bbuf, nc.div_ceil(nr) * nr * kc);
-                // Pack B~ (loop 5/4 block), panel by panel.
-                pack_b(bpack, &rhs, pc, kc, jc, nc, nr, threads > 1);
-                let bpack: &[E] = bpack;
-                // LOOP 3: split m into MC-tall row blocks (A, C): the parallel loop.
-                let row_block = |(ib, c_rows): (usize, &mut [E])| {
-                    let ic = ib * mc;
-                    let mc_here = mc.min(m - ic);
-                    E::with_scratch(Scratch::A, |abuf| {
-                        let apack = aligned(abuf, mc_here.div_ceil(mr) * mr * kc);
-                        pack_a(apack, &lhs, ic, mc_here, pc, kc, mr);
-                        macro_tile(kernel, apack, bpack, c_rows, rs, jc, nc, mc_here, kc, first);
-                    });
-                };
-                if threads > 1 {
-                    c.par_chunks_mut(mc * rs).enumerate().for_each(row_block);
-                } else {
-                    c.chunks_mut(mc * rs).enumerate().for_each(row_block);
-                }
-            });
+    // Packs all of B~, every (LOOP 5, LOOP 4) block one after another.
+    // With `Par::Rayon`, blocks large enough to pay for it are packed in
+    // parallel.
+    let pack_all_b = |bbuf: &mut Vec<E>, par: Par| -> Range<usize> {
+        let range = aligned_range(bbuf, blocks.packed_len());
+        let bpack = &mut bbuf[range.clone()];
+        for (jc, pc, offset, len) in blocks.iter() {
+            let (nc, kc) = (blocking.nc.min(n - jc), blocking.kc.min(k - pc));
+            let panel = &mut bpack[offset..offset + len];
+            let par = if len >= PARALLEL_PACK { par } else { Par::Seq };
+            pack_b(panel, &rhs, pc..pc + kc, jc..jc + nc, nr, par);
         }
+        range
+    };
+    // LOOP 5 and LOOP 4 for one MC-tall row block of C. LOOP 4 is never
+    // split: every KC block adds into the same tile of C.
+    let row_block = |bpack: &[E], ib: usize, c_rows: &mut [E]| {
+        let ic = ib * mc;
+        let mc_here = mc.min(m - ic);
+        E::with_scratch(Scratch::A, |abuf| {
+            for (jc, pc, offset, len) in blocks.iter() {
+                let (nc, kc) = (blocking.nc.min(n - jc), blocking.kc.min(k - pc));
+                let apack = aligned(abuf, mc_here.div_ceil(mr) * mr * kc);
+                pack_a(apack, &lhs, ic, mc_here, pc, kc, mr);
+                let block = match (pc, accum, bias) {
+                    (0, Accum::Replace, Some(b)) => Block::FirstWithBias(b),
+                    (0, Accum::Replace, None) => Block::First,
+                    _ => Block::Later,
+                };
+                let bblock = &bpack[offset..offset + len];
+                macro_tile(
+                    kernel, apack, bblock, c_rows, rs, jc, nc, mc_here, kc, block,
+                );
+            }
+        });
+    };
+
+    if threads > 1 && blocks.packed_len() < SHARED_PACK_FROM {
+        // A small B~: every row block packs its own copy. That costs no wall
+        // time (the copies are packed side by side) and starts the parallel
+        // region at once: a single-threaded packing step first would give
+        // rayon's idle threads time to fall asleep, and waking one costs
+        // tens of microseconds, as much as the whole product here.
+        c.par_chunks_mut(mc * rs)
+            .enumerate()
+            .for_each(|(ib, c_rows)| {
+                E::with_scratch(Scratch::B, |bbuf| {
+                    let range = pack_all_b(bbuf, Par::Seq);
+                    row_block(&bbuf[range], ib, c_rows);
+                });
+            });
+    } else {
+        // A large B~ is packed once (across threads when large) and shared.
+        E::with_scratch(Scratch::B, |bbuf| {
+            let range = pack_all_b(bbuf, if threads > 1 { Par::Rayon } else { Par::Seq });
+            let bpack: &[E] = &bbuf[range];
+            // LOOP 3: split m into MC-tall row blocks (A, C): the parallel loop.
+            if threads > 1 {
+                c.par_chunks_mut(mc * rs)
+                    .enumerate()
+                    .for_each(|(ib, rows)| row_block(bpack, ib, rows));
+            } else {
+                c.chunks_mut(mc * rs)
+                    .enumerate()
+                    .for_each(|(ib, rows)| row_block(bpack, ib, rows));
+            }
+        });
+    }
+}
+
+/// The (LOOP 5, LOOP 4) blocks of B~, in packing order, and where each lies
+/// in the packed buffer.
+#[derive(Clone, Copy)]
+struct BlockGrid {
+    n: usize,
+    k: usize,
+    nc: usize,
+    kc: usize,
+    nr: usize,
+}
+
+impl BlockGrid {
+    /// `(jc, pc, offset, len)` for every block: LOOP 5 over column blocks,
+    /// LOOP 4 over depth blocks.
+    fn iter(self) -> impl Iterator<Item = (usize, usize, usize, usize)> {
+        let mut offset = 0;
+        (0..self.n)
+            .step_by(self.nc)
+            .flat_map(move |jc| (0..self.k).step_by(self.kc).map(move |pc| (jc, pc)))
+            .map(move |(jc, pc)| {
+                let len =
+                    self.nc.min(self.n - jc).div_ceil(self.nr) * self.nr * self.kc.min(self.k - pc);
+                let start = offset;
+                offset += len;
+                (jc, pc, start, len)
+            })
+    }
+
+    /// Elements of the whole packed B~.
+    fn packed_len(self) -> usize {
+        self.n.div_ceil(self.nr) * self.nr * self.k
     }
 }
 
@@ -105,15 +192,22 @@ pub(crate) fn gemm_packed<E: Float>(
 /// then never straddles two lines (a split load costs a second access).
 const PANEL_ALIGN: usize = 64;
 
-/// `len` elements of `buf`, starting at a `PANEL_ALIGN`-byte boundary.
-/// Every element is overwritten by packing, so stale contents do not matter.
-fn aligned<E: Float>(buf: &mut Vec<E>, len: usize) -> &mut [E] {
-    let slack = PANEL_ALIGN / std::mem::size_of::<E>();
+/// Where in `buf` a run of `len` elements starting at a `PANEL_ALIGN`-byte
+/// boundary lies (growing `buf` if needed). Every element of the run is
+/// overwritten by packing, so stale contents do not matter.
+fn aligned_range<E: Float>(buf: &mut Vec<E>, len: usize) -> Range<usize> {
+    let slack = PANEL_ALIGN / size_of::<E>();
     if buf.len() < len + slack {
         buf.resize(len + slack, E::ZERO);
     }
     let offset = buf.as_ptr().align_offset(PANEL_ALIGN).min(slack);
-    &mut buf[offset..offset + len]
+    offset..offset + len
+}
+
+/// The aligned run of [`aligned_range`], borrowed.
+fn aligned<E: Float>(buf: &mut Vec<E>, len: usize) -> &mut [E] {
+    let range = aligned_range(buf, len);
+    &mut buf[range]
 }
 
 /// Which KC block of the product a macro-tile belongs to.

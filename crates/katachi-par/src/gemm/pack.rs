@@ -5,7 +5,9 @@
 
 use rayon::prelude::*;
 
-use crate::{Float, MatRef};
+use std::ops::Range;
+
+use crate::{Float, MatRef, Par};
 
 /// Packs rows `i0..i0+mc`, columns `p0..p0+kc` of `a` into panels of `mr`
 /// rows: `dst[panel·mr·kc + p·mr + r] = a[i0 + panel·mr + r, p0 + p]`.
@@ -103,18 +105,18 @@ fn copy_rows<E: Float, const N: usize>(out: &mut [E], src: &[E], stride: usize, 
     }
 }
 
-/// Packs rows `p0..p0+kc`, columns `j0..j0+nc` of `b` into panels of `nr`
-/// columns: `dst[panel·nr·kc + p·nr + j] = b[p0 + p, j0 + panel·nr + j]`.
+/// Packs `rows` (`p0..p0+kc`) and `cols` (`j0..j0+nc`) of `b` into panels of
+/// `nr` columns: `dst[panel·nr·kc + p·nr + j] = b[p0 + p, j0 + panel·nr + j]`.
+/// With `Par::Rayon` the panels are packed in parallel.
 pub(crate) fn pack_b<E: Float>(
     dst: &mut [E],
     b: &MatRef<'_, E>,
-    p0: usize,
-    kc: usize,
-    j0: usize,
-    nc: usize,
+    rows: Range<usize>,
+    cols: Range<usize>,
     nr: usize,
-    parallel: bool,
+    par: Par,
 ) {
+    let (p0, kc, j0, nc) = (rows.start, rows.len(), cols.start, cols.len());
     let pack_panel = |(panel, out): (usize, &mut [E])| {
         let col0 = j0 + panel * nr;
         let cols = nr.min(j0 + nc - col0);
@@ -144,7 +146,7 @@ pub(crate) fn pack_b<E: Float>(
             }
         }
     };
-    if parallel {
+    if par == Par::Rayon {
         dst.par_chunks_exact_mut(nr * kc)
             .enumerate()
             .for_each(pack_panel);

@@ -38,9 +38,12 @@ pub struct MicroKernel<E: 'static> {
     pub nr: usize,
     /// For reports and test names.
     pub name: &'static str,
-    /// Computes one tile: `(k, a, b, c, rs, write_back)`.
-    pub run: fn(usize, &[E], &[E], &mut [E], usize, WriteBack<'_, E>),
+    /// Computes one tile.
+    pub run: KernelFn<E>,
 }
+
+/// A kernel's entry: `(k, a, b, c, rs, write_back)`, as in the module docs.
+pub type KernelFn<E> = fn(usize, &[E], &[E], &mut [E], usize, WriteBack<'_, E>);
 
 impl<E> std::fmt::Debug for MicroKernel<E> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -57,8 +60,7 @@ pub(crate) fn check_tile<E>(
     c: &[E],
     rs: usize,
     wb: &WriteBack<'_, E>,
-    mr: usize,
-    nr: usize,
+    (mr, nr): (usize, usize),
 ) {
     assert!(
         a.len() >= k * mr,

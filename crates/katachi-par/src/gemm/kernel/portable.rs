@@ -26,7 +26,7 @@ fn tile<E: Float, const MR: usize, const NR: usize>(
     rs: usize,
     wb: WriteBack<'_, E>,
 ) {
-    check_tile(k, a, b, c, rs, &wb, MR, NR);
+    check_tile(k, a, b, c, rs, &wb, (MR, NR));
     let mut acc = [[E::ZERO; NR]; MR];
     for (ap, bp) in a.chunks_exact(MR).zip(b.chunks_exact(NR)).take(k) {
         for (row, &ai) in acc.iter_mut().zip(ap) {

@@ -32,7 +32,7 @@ pub(super) static F64_AVX2: MicroKernel<f64> = MicroKernel {
 };
 
 fn f32_6x16(k: usize, a: &[f32], b: &[f32], c: &mut [f32], rs: usize, wb: WriteBack<'_, f32>) {
-    check_tile(k, a, b, c, rs, &wb, 6, 16);
+    check_tile(k, a, b, c, rs, &wb, (6, 16));
     assert!(has_avx2_fma(), "the AVX2 kernel needs AVX2 and FMA");
     // SAFETY: the CPU has AVX2 and FMA (asserted above), and `check_tile`
     // established every bound the body relies on: `a` holds 6·k, `b` 16·k
@@ -92,7 +92,7 @@ unsafe fn f32_6x16_avx2(
 }
 
 fn f64_6x8(k: usize, a: &[f64], b: &[f64], c: &mut [f64], rs: usize, wb: WriteBack<'_, f64>) {
-    check_tile(k, a, b, c, rs, &wb, 6, 8);
+    check_tile(k, a, b, c, rs, &wb, (6, 8));
     assert!(has_avx2_fma(), "the AVX2 kernel needs AVX2 and FMA");
     // SAFETY: as for `f32_6x16`: features asserted, bounds checked by
     // `check_tile` (`a` 6·k, `b` 8·k, `c` 5·rs + 8 with rs ≥ 8, bias 8).
