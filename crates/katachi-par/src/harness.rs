@@ -48,9 +48,38 @@ fn tolerance<E: Float>(k: usize) -> f64 {
     4.0 * eps * (k.max(1) as f64).sqrt() * 8.0
 }
 
-fn check_kernel<E: Float>(kernel: &MicroKernel<E>, seed: u64) {
+/// The blockings every kernel runs under: the real one, A always read in
+/// place, A always packed, and tiny blocks that cut even small shapes into
+/// many depth and column blocks.
+fn blockings(real: Blocking) -> [Blocking; 4] {
+    [
+        real,
+        Blocking {
+            direct_a_max_n: usize::MAX,
+            ..real
+        },
+        Blocking {
+            direct_a_max_n: 0,
+            ..real
+        },
+        Blocking {
+            kc: 16,
+            mc: 12,
+            nc: 48,
+            direct_a_max_n: 40,
+        },
+    ]
+}
+
+fn check_kernel<E: Float>(kernel: &MicroKernel<E>, real: Blocking, seed: u64) {
+    for blocking in blockings(real) {
+        check_kernel_blocking(kernel, blocking, seed);
+    }
+}
+
+fn check_kernel_blocking<E: Float>(kernel: &MicroKernel<E>, blocking: Blocking, seed: u64) {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    for (case, _) in (0..60).enumerate() {
+    for (case, _) in (0..40).enumerate() {
         let m = EXTENTS[rng.random_range(0..EXTENTS.len())];
         let n = EXTENTS[rng.random_range(0..EXTENTS.len())];
         let k = EXTENTS[rng.random_range(0..EXTENTS.len())].min(300);
@@ -72,6 +101,7 @@ fn check_kernel<E: Float>(kernel: &MicroKernel<E>, seed: u64) {
             let dst = MatMut::with_row_stride(&mut c, m, n, n + 2);
             gemm_packed_with(
                 kernel,
+                blocking,
                 dst,
                 accum,
                 with_bias.then_some(&bias[..]),
@@ -100,7 +130,7 @@ fn check_kernel<E: Float>(kernel: &MicroKernel<E>, seed: u64) {
                     let tol = tolerance::<E>(k) * (1.0 + expect.abs());
                     assert!(
                         (got - expect).abs() <= tol,
-                        "{} {}: {m}×{k}×{n} layouts ({la}, {lb}) mode {mode}: ({i}, {j}) = {got}, want {expect}",
+                        "{} {} {blocking:?}: {m}×{k}×{n} layouts ({la}, {lb}) mode {mode}: ({i}, {j}) = {got}, want {expect}",
                         kernel.name,
                         E::NAME
                     );
@@ -113,14 +143,14 @@ fn check_kernel<E: Float>(kernel: &MicroKernel<E>, seed: u64) {
 #[test]
 fn every_f32_kernel_matches_the_reference() {
     for kernel in kernel::available_f32() {
-        check_kernel(kernel, 1);
+        check_kernel(kernel, crate::gemm::BLOCKING_F32, 1);
     }
 }
 
 #[test]
 fn every_f64_kernel_matches_the_reference() {
     for kernel in kernel::available_f64() {
-        check_kernel(kernel, 2);
+        check_kernel(kernel, crate::gemm::BLOCKING_F64, 2);
     }
 }
 
@@ -131,14 +161,48 @@ fn simd_and_portable_kernels_agree_tile_by_tile() {
     let a = random::<f32>(&mut rng, 6 * k);
     let b = random::<f32>(&mut rng, 16 * k);
     let mut reference = vec![0.0_f32; 6 * 16];
-    (kernel::portable_f32().run)(k, &a, &b, &mut reference, 16, kernel::WriteBack::Replace);
+    let panel = kernel::APanel::packed(&a, 6);
+    (kernel::portable_f32().run)(k, panel, &b, &mut reference, 16, kernel::WriteBack::Replace);
     for kernel in kernel::available_f32() {
         let mut c = vec![0.0_f32; 6 * 16];
-        (kernel.run)(k, &a, &b, &mut c, 16, kernel::WriteBack::Replace);
+        (kernel.run)(k, panel, &b, &mut c, 16, kernel::WriteBack::Replace);
         for (x, y) in c.iter().zip(&reference) {
             assert!((x - y).abs() <= 1e-5, "{}: {x} vs {y}", kernel.name);
         }
     }
+}
+
+#[test]
+fn half_kernels_equal_the_left_half_of_full_ones_bit_for_bit() {
+    fn check<E: Float>(kernels: Vec<&'static MicroKernel<E>>) {
+        let mut rng = ChaCha8Rng::seed_from_u64(4);
+        for kernel in kernels {
+            let (mr, nr, k) = (kernel.mr, kernel.nr, 29);
+            let a = random::<E>(&mut rng, mr * k);
+            let b = random::<E>(&mut rng, nr * k);
+            let panel = kernel::APanel::packed(&a, mr);
+            let mut full = vec![E::ZERO; mr * nr];
+            let mut half = vec![E::ONE; mr * nr];
+            (kernel.run)(k, panel, &b, &mut full, nr, kernel::WriteBack::Replace);
+            (kernel.half)(k, panel, &b, &mut half, nr, kernel::WriteBack::Replace);
+            for i in 0..mr {
+                assert!(
+                    full[i * nr..i * nr + nr / 2] == half[i * nr..i * nr + nr / 2],
+                    "{}",
+                    kernel.name
+                );
+                assert!(
+                    half[i * nr + nr / 2..(i + 1) * nr]
+                        .iter()
+                        .all(|&v| v == E::ONE),
+                    "{} wrote past half",
+                    kernel.name
+                );
+            }
+        }
+    }
+    check::<f32>(kernel::available_f32());
+    check::<f64>(kernel::available_f64());
 }
 
 /// The product at several thread counts, bit for bit.
@@ -194,7 +258,7 @@ fn blocking_is_consistent_with_the_kernels() {
         (crate::gemm::BLOCKING_F32, 6, 16),
         (crate::gemm::BLOCKING_F64, 6, 8),
     ] {
-        let Blocking { mc, nc, kc } = blocking;
+        let Blocking { mc, nc, kc, .. } = blocking;
         assert_eq!(mc % mr, 0);
         assert_eq!(nc % nr, 0);
         assert!(kc > 0);

@@ -16,15 +16,21 @@ pub struct Blocking {
     /// Columns of `B` per block, loop 5: the packed `KC × NC` block of `B`
     /// (4 MiB here) stays in L3. A multiple of the kernel's `NR`.
     pub nc: usize,
+    /// Up to this many columns of C, A is read in place instead of packed:
+    /// each element of A then feeds at most `direct_a_max_n / NR` tiles,
+    /// too few to repay the copy.
+    pub direct_a_max_n: usize,
 }
 
 pub(crate) const F32: Blocking = Blocking {
     kc: 256,
     mc: 144,
     nc: 4096,
+    direct_a_max_n: 64,
 };
 pub(crate) const F64: Blocking = Blocking {
     kc: 256,
     mc: 72,
     nc: 2048,
+    direct_a_max_n: 32,
 };

@@ -11,7 +11,7 @@ use std::ops::Range;
 use rayon::prelude::*;
 
 use super::blocking::Blocking;
-use super::kernel::{MicroKernel, WriteBack};
+use super::kernel::{APanel, MicroKernel, WriteBack};
 use super::pack::{pack_a, pack_b};
 use super::{Accum, Scratch};
 use crate::{Float, MatMut, MatRef, Par};
@@ -100,23 +100,51 @@ pub(crate) fn gemm_packed<E: Float>(
     };
     // LOOP 5 and LOOP 4 for one MC-tall row block of C. LOOP 4 is never
     // split: every KC block adds into the same tile of C.
+    // A is read in place when the product is narrow: each element of A then
+    // feeds only n/NR tiles, too few to repay copying it (packing A took a
+    // fifth of a book-net step, measured).
+    let direct_a = n <= blocking.direct_a_max_n;
     let row_block = |bpack: &[E], ib: usize, c_rows: &mut [E]| {
         let ic = ib * mc;
         let mc_here = mc.min(m - ic);
         E::with_scratch(Scratch::A, |abuf| {
             for (jc, pc, offset, len) in blocks.iter() {
                 let (nc, kc) = (blocking.nc.min(n - jc), blocking.kc.min(k - pc));
-                let apack = aligned(abuf, mc_here.div_ceil(mr) * mr * kc);
-                pack_a(apack, &lhs, ic, mc_here, pc, kc, mr);
+                let a = if direct_a {
+                    // Only a ragged last panel is packed (zero-padded), so the
+                    // kernel never reads past the last row.
+                    let whole = mc_here / mr;
+                    let tail = aligned(abuf, if whole * mr < mc_here { mr * kc } else { 0 });
+                    if !tail.is_empty() {
+                        pack_a(
+                            tail,
+                            &lhs,
+                            ic + whole * mr,
+                            mc_here - whole * mr,
+                            pc,
+                            kc,
+                            mr,
+                        );
+                    }
+                    ASource::Direct {
+                        lhs,
+                        row0: ic,
+                        col0: pc,
+                        whole,
+                        tail,
+                    }
+                } else {
+                    let apack = aligned(abuf, mc_here.div_ceil(mr) * mr * kc);
+                    pack_a(apack, &lhs, ic, mc_here, pc, kc, mr);
+                    ASource::Packed(apack)
+                };
                 let block = match (pc, accum, bias) {
                     (0, Accum::Replace, Some(b)) => Block::FirstWithBias(b),
                     (0, Accum::Replace, None) => Block::First,
                     _ => Block::Later,
                 };
                 let bblock = &bpack[offset..offset + len];
-                macro_tile(
-                    kernel, apack, bblock, c_rows, rs, jc, nc, mc_here, kc, block,
-                );
+                macro_tile(kernel, &a, bblock, c_rows, rs, jc, nc, mc_here, kc, block);
             }
         });
     };
@@ -221,11 +249,47 @@ enum Block<'a, E> {
     Later,
 }
 
+/// Where the `MR`-row panels of a row block of A come from.
+#[derive(Clone, Copy)]
+enum ASource<'a, E> {
+    /// Packed: panel `ir` is `data[ir·MR·kc..][..MR·kc]`.
+    Packed(&'a [E]),
+    /// Read in place from `lhs` (rows from `row0`, columns from `col0`) for
+    /// the `whole` full panels; a ragged last one is packed in `tail`.
+    Direct {
+        lhs: MatRef<'a, E>,
+        row0: usize,
+        col0: usize,
+        whole: usize,
+        tail: &'a [E],
+    },
+}
+
+impl<'a, E: Copy> ASource<'a, E> {
+    /// Panel `ir` of a block `kc` deep, for a kernel `mr` rows tall.
+    fn panel(&self, ir: usize, kc: usize, mr: usize) -> APanel<'a, E> {
+        match *self {
+            ASource::Packed(data) => APanel::packed(&data[ir * mr * kc..(ir + 1) * mr * kc], mr),
+            ASource::Direct { tail, whole, .. } if ir == whole => APanel::packed(tail, mr),
+            ASource::Direct {
+                lhs, row0, col0, ..
+            } => {
+                let start = (row0 + ir * mr) * lhs.rs + col0 * lhs.cs;
+                APanel {
+                    data: &lhs.data[start..],
+                    rs: lhs.rs,
+                    cs: lhs.cs,
+                }
+            }
+        }
+    }
+}
+
 /// LOOPS 2 and 1: every micro-tile of one `mc × nc` block of C.
 #[allow(clippy::too_many_arguments)]
 fn macro_tile<E: Float>(
     kernel: &MicroKernel<E>,
-    apack: &[E],
+    a: &ASource<'_, E>,
     bpack: &[E],
     c_rows: &mut [E],
     rs: usize,
@@ -245,7 +309,8 @@ fn macro_tile<E: Float>(
             _ => None,
         };
         // LOOP 1: micro-panels of A~.
-        for (ir, apanel) in apack.chunks_exact(mr * kc).enumerate() {
+        for ir in 0..mc.div_ceil(mr) {
+            let apanel = a.panel(ir, kc, mr);
             let rows = mr.min(mc - ir * mr);
             let origin = ir * mr * rs + col;
             if rows == mr && cols == nr {
@@ -258,8 +323,15 @@ fn macro_tile<E: Float>(
             } else {
                 // Ragged edge: the same kernel on a scratch tile, then the
                 // valid part written back with the same additions.
+                // At most half a panel wide (the last columns of a narrow
+                // product, like 2 of the book net's 50): half the work.
+                let run = if cols <= nr / 2 {
+                    kernel.half
+                } else {
+                    kernel.run
+                };
                 let mut tile = [E::ZERO; MAX_TILE];
-                (kernel.run)(
+                run(
                     kc,
                     apanel,
                     bpanel,

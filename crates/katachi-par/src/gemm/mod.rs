@@ -111,10 +111,13 @@ pub(crate) fn gemm_with_bias<E: Float>(
     }
 }
 
-/// Runs the packed loops with a chosen kernel (for the test harness).
+/// Runs the packed loops with a chosen kernel and blocking (for the test
+/// harness).
 #[cfg(test)]
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn gemm_packed_with<E: Float>(
     kernel: &kernel::MicroKernel<E>,
+    blocking: Blocking,
     dst: MatMut<'_, E>,
     accum: Accum,
     bias: Option<&[E]>,
@@ -122,7 +125,7 @@ pub(crate) fn gemm_packed_with<E: Float>(
     rhs: MatRef<'_, E>,
     par: Par,
 ) {
-    loops::gemm_packed(kernel, E::blocking(), dst, accum, bias, lhs, rhs, par);
+    loops::gemm_packed(kernel, blocking, dst, accum, bias, lhs, rhs, par);
 }
 
 pub(crate) use blocking::Blocking;

@@ -1,17 +1,21 @@
-//! Micro-kernels: `MR × NR` tiles of `C` from packed panels of `A` and `B`.
+//! Micro-kernels: `MR × NR` tiles of `C` from a panel of `A` and a packed
+//! panel of `B`.
 //!
 //! The contract every kernel keeps (the loops in `loops.rs` rely on it):
-//! - `a` holds a packed `MR × k` panel, `a[p·MR + i] = A[i, p]`;
+//! - `a` is an `MR × k` panel read through strides, `A[i, p] =
+//!   a.data[i·a.rs + p·a.cs]`: packed (`rs = 1, cs = MR`, the fast common
+//!   case) or straight from the caller's matrix when packing would not pay;
 //! - `b` holds a packed `k × NR` panel, `b[p·NR + j] = B[p, j]`;
 //! - the tile `T = A·B` is summed over `p` in increasing order, one
 //!   multiply-add per `p`, so every element's arithmetic is fixed by `k`
-//!   alone, and written back into `c` (row `i` at `c[i·rs..]`) as
-//!   [`WriteBack`] says;
+//!   alone (not by how `A` was laid out), and written back into `c` (row `i`
+//!   at `c[i·rs..]`) as [`WriteBack`] says;
 //! - lengths are checked on entry; a kernel never reads or writes outside
 //!   the slices it is given.
 //!
 //! Ragged edges never reach a kernel: the loops run it on a scratch tile and
-//! copy the valid part (`loops.rs`).
+//! copy the valid part, and give it a packed, zero-padded `A` for the last
+//! rows (`loops.rs`).
 
 mod portable;
 #[cfg(target_arch = "x86_64")]
@@ -30,6 +34,28 @@ pub enum WriteBack<'a, E> {
     ReplaceWithBias(&'a [E]),
 }
 
+/// An `MR × k` panel of `A`: `A[i, p] = data[i·rs + p·cs]`.
+#[derive(Clone, Copy, Debug)]
+pub struct APanel<'a, E> {
+    /// The elements, starting at `A[0, 0]` of the panel.
+    pub data: &'a [E],
+    /// Distance between rows.
+    pub rs: usize,
+    /// Distance between columns.
+    pub cs: usize,
+}
+
+impl<'a, E> APanel<'a, E> {
+    /// A packed panel: `data[p·mr + i]`.
+    pub fn packed(data: &'a [E], mr: usize) -> Self {
+        Self {
+            data,
+            rs: 1,
+            cs: mr,
+        }
+    }
+}
+
 /// A micro-kernel and the tile it computes.
 pub struct MicroKernel<E: 'static> {
     /// Rows of the tile.
@@ -40,10 +66,15 @@ pub struct MicroKernel<E: 'static> {
     pub name: &'static str,
     /// Computes one tile.
     pub run: KernelFn<E>,
+    /// Computes only the left `NR / 2` columns of a tile, from the same
+    /// `NR`-wide packed `B` panel, and writes only those: for a ragged last
+    /// panel of at most `NR / 2` columns. Each element gets the same
+    /// multiply-adds as from `run`, so results do not depend on which ran.
+    pub half: KernelFn<E>,
 }
 
 /// A kernel's entry: `(k, a, b, c, rs, write_back)`, as in the module docs.
-pub type KernelFn<E> = fn(usize, &[E], &[E], &mut [E], usize, WriteBack<'_, E>);
+pub type KernelFn<E> = fn(usize, APanel<'_, E>, &[E], &mut [E], usize, WriteBack<'_, E>);
 
 impl<E> std::fmt::Debug for MicroKernel<E> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -51,23 +82,25 @@ impl<E> std::fmt::Debug for MicroKernel<E> {
     }
 }
 
-/// Checks the lengths every kernel relies on; kernels call it first.
+/// Checks the bounds every kernel relies on; kernels call it first.
 #[track_caller]
 pub(crate) fn check_tile<E>(
     k: usize,
-    a: &[E],
+    a: &APanel<'_, E>,
     b: &[E],
     c: &[E],
     rs: usize,
     wb: &WriteBack<'_, E>,
     (mr, nr): (usize, usize),
 ) {
-    assert!(
-        a.len() >= k * mr,
-        "kernel: A panel has {} elements, needs {}",
-        a.len(),
-        k * mr
-    );
+    if k > 0 {
+        let last = (mr - 1) * a.rs + (k - 1) * a.cs;
+        assert!(
+            a.data.len() > last,
+            "kernel: A panel has {} elements, reads up to {last}",
+            a.data.len()
+        );
+    }
     assert!(
         b.len() >= k * nr,
         "kernel: B panel has {} elements, needs {}",

@@ -2,41 +2,45 @@
 //! compiler vectorises for whatever the target has. Same tile sizes as the
 //! x86 kernels, so both run on the same packed panels.
 
-use super::{MicroKernel, WriteBack, check_tile};
+use super::{APanel, MicroKernel, WriteBack, check_tile};
 use crate::Float;
 
 pub(super) static F32: MicroKernel<f32> = MicroKernel {
     mr: 6,
     nr: 16,
     name: "portable",
-    run: tile::<f32, 6, 16>,
+    run: tile::<f32, 6, 16, 16>,
+    half: tile::<f32, 6, 16, 8>,
 };
 pub(super) static F64: MicroKernel<f64> = MicroKernel {
     mr: 6,
     nr: 8,
     name: "portable",
-    run: tile::<f64, 6, 8>,
+    run: tile::<f64, 6, 8, 8>,
+    half: tile::<f64, 6, 8, 4>,
 };
 
-fn tile<E: Float, const MR: usize, const NR: usize>(
+/// The left `W` of the `NR` columns: all of them for `run`, half for `half`.
+fn tile<E: Float, const MR: usize, const NR: usize, const W: usize>(
     k: usize,
-    a: &[E],
+    a: APanel<'_, E>,
     b: &[E],
     c: &mut [E],
     rs: usize,
     wb: WriteBack<'_, E>,
 ) {
-    check_tile(k, a, b, c, rs, &wb, (MR, NR));
-    let mut acc = [[E::ZERO; NR]; MR];
-    for (ap, bp) in a.chunks_exact(MR).zip(b.chunks_exact(NR)).take(k) {
-        for (row, &ai) in acc.iter_mut().zip(ap) {
+    check_tile(k, &a, b, c, rs, &wb, (MR, NR));
+    let mut acc = [[E::ZERO; W]; MR];
+    for (p, bp) in b.chunks_exact(NR).take(k).enumerate() {
+        for (i, row) in acc.iter_mut().enumerate() {
+            let ai = a.data[i * a.rs + p * a.cs];
             for (t, &bj) in row.iter_mut().zip(bp) {
                 *t += ai * bj;
             }
         }
     }
     for (i, row) in acc.iter().enumerate() {
-        let out = &mut c[i * rs..i * rs + NR];
+        let out = &mut c[i * rs..i * rs + W];
         match wb {
             WriteBack::Replace => out.copy_from_slice(row),
             WriteBack::Add => out.iter_mut().zip(row).for_each(|(o, &t)| *o += t),
