@@ -66,3 +66,8 @@ pub mod __private {
         core::marker::PhantomData
     }
 }
+
+/// The README's examples, compiled and run as doctests so they stay true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
