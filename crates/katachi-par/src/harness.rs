@@ -212,11 +212,7 @@ fn same_bits_on_any_pool<E: Float>(m: usize, k: usize, n: usize, transposed: boo
     let b = random::<E>(&mut rng, k * n);
     let bias = random::<E>(&mut rng, n);
     let run = |threads: usize| {
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(threads)
-            .build()
-            .expect("pool");
-        pool.install(|| {
+        crate::par::on_pool(threads, || {
             let mut c = vec![E::ZERO; m * n];
             let lhs = if transposed {
                 MatRef::row_major(&a, k, m).t()

@@ -36,3 +36,14 @@ impl Par {
         }
     }
 }
+
+/// Runs `f` on a fresh rayon pool of `threads` threads: how the tests show
+/// that results do not depend on the thread count.
+#[cfg(test)]
+pub(crate) fn on_pool<R: Send>(threads: usize, f: impl FnOnce() -> R + Send) -> R {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .expect("a rayon pool")
+        .install(f)
+}

@@ -294,11 +294,7 @@ mod tests {
             .collect();
         let labels: Vec<usize> = (0..rows).map(|i| i * 7 % classes).collect();
         let run = |threads: usize| {
-            let pool = rayon::ThreadPoolBuilder::new()
-                .num_threads(threads)
-                .build()
-                .expect("pool");
-            pool.install(|| {
+            crate::par::on_pool(threads, || {
                 let mut probs = vec![0.0; logits.len()];
                 let loss = forward(
                     &logits,

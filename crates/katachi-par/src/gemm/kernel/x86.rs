@@ -5,9 +5,10 @@
 //! cover the FMA latency on every AVX2 core we know of. Each kernel is a
 //! safe entry that checks bounds (`check_tile`) and then calls a
 //! `#[target_feature]` body, which only `kernel::mod` selects, after runtime
-//! detection of the features. The body is written once, generic over where
-//! `A` comes from; the packed case gets constant strides so the compiler
-//! can fold them into the addressing.
+//! detection of the features. Both element types come from one template
+//! (`avx2_kernel!`), so there is one `unsafe` body to review, not two; the
+//! packed case gets constant strides so the compiler folds them into the
+//! addressing.
 
 #![allow(unsafe_code)]
 
@@ -35,159 +36,124 @@ pub(super) static F64_AVX2: MicroKernel<f64> = MicroKernel {
     half: f64_6x8::<1>,
 };
 
-/// `V` of the tile's two 8-lane column vectors: 2 for all 16 columns, 1
-/// for the left 8 ([`MicroKernel::half`]).
-fn f32_6x16<const V: usize>(
-    k: usize,
-    a: APanel<'_, f32>,
-    b: &[f32],
-    c: &mut [f32],
-    rs: usize,
-    wb: WriteBack<'_, f32>,
-) {
-    check_tile(k, &a, b, c, rs, &wb, (6, 16));
-    assert!(has_avx2_fma(), "the AVX2 kernel needs AVX2 and FMA");
-    let (ap, bp, cp) = (a.data.as_ptr(), b.as_ptr(), c.as_mut_ptr());
-    // SAFETY: the CPU has AVX2 and FMA (asserted above), and `check_tile`
-    // established every bound the body relies on: `a` is readable at
-    // i·rs + p·cs for i < 6, p < k; `b` holds 16·k elements; `c` holds
-    // 5·rs + 16 with rs ≥ 16; a bias holds 16.
-    unsafe {
-        if a.rs == 1 && a.cs == 6 {
-            f32_6x16_avx2::<true, V>(k, ap, 1, 6, bp, cp, rs, wb)
-        } else {
-            f32_6x16_avx2::<false, V>(k, ap, a.rs, a.cs, bp, cp, rs, wb)
-        }
-    }
-}
-
-/// # Safety
-/// AVX2 and FMA must be available; `a` must be readable at `i·a_rs + p·a_cs`
-/// for `i < 6`, `p < k` (with `PACKED`, `a_rs = 1` and `a_cs = 6`); `b` for
-/// `16k` reads; `c` for reads and writes of 16 elements at each `c + i·rs`,
-/// `i < 6`; a bias for 16 reads.
-#[target_feature(enable = "avx2,fma")]
-#[allow(clippy::too_many_arguments)]
-unsafe fn f32_6x16_avx2<const PACKED: bool, const V: usize>(
-    k: usize,
-    a: *const f32,
-    a_rs: usize,
-    a_cs: usize,
-    b: *const f32,
-    c: *mut f32,
-    rs: usize,
-    wb: WriteBack<'_, f32>,
-) {
-    let (a_rs, a_cs) = if PACKED { (1, 6) } else { (a_rs, a_cs) };
-    // SAFETY: every offset below stays within the bounds the caller
-    // guarantees: p < k, i < 6, lanes 0..16 of each row.
-    unsafe {
-        // Ask for the C tile now, so its lines arrive while the k loop runs
-        // instead of stalling the write-back (rows are often 4 KiB apart).
-        for i in 0..6 {
-            _mm_prefetch::<_MM_HINT_T0>(c.add(i * rs).cast());
-            _mm_prefetch::<_MM_HINT_T0>(c.add(i * rs + 15).cast());
-        }
-        let mut acc = [[_mm256_setzero_ps(); V]; 6];
-        for p in 0..k {
-            let bp = b.add(p * 16);
-            let bv: [__m256; V] = std::array::from_fn(|h| _mm256_loadu_ps(bp.add(h * 8)));
-            let ap = a.add(p * a_cs);
-            for (i, row) in acc.iter_mut().enumerate() {
-                let ai = _mm256_broadcast_ss(&*ap.add(i * a_rs));
-                for (t, &b) in row.iter_mut().zip(&bv) {
-                    *t = _mm256_fmadd_ps(ai, b, *t);
+/// One 6-row kernel over two 256-bit column vectors per row.
+///
+/// `$entry::<V>` computes the left `V` of the two vectors (2: the whole
+/// tile, 1: [`MicroKernel::half`]).
+macro_rules! avx2_kernel {
+    (
+        $entry:ident, $body:ident, $t:ty, $vec:ty, lanes = $lanes:literal,
+        $zero:ident, $load:ident, $store:ident, $broadcast:ident, $fmadd:ident, $add:ident
+    ) => {
+        fn $entry<const V: usize>(
+            k: usize,
+            a: APanel<'_, $t>,
+            b: &[$t],
+            c: &mut [$t],
+            rs: usize,
+            wb: WriteBack<'_, $t>,
+        ) {
+            const NR: usize = 2 * $lanes;
+            check_tile(k, &a, b, c, rs, &wb, (6, NR));
+            assert!(has_avx2_fma(), "the AVX2 kernel needs AVX2 and FMA");
+            let (ap, bp, cp) = (a.data.as_ptr(), b.as_ptr(), c.as_mut_ptr());
+            // SAFETY: the CPU has AVX2 and FMA (asserted above), and
+            // `check_tile` established every bound the body relies on: `a`
+            // is readable at i·rs + p·cs for i < 6, p < k; `b` holds NR·k
+            // elements; `c` holds 5·rs + NR with rs ≥ NR; a bias holds NR.
+            unsafe {
+                if a.rs == 1 && a.cs == 6 {
+                    $body::<true, V>(k, ap, 1, 6, bp, cp, rs, wb)
+                } else {
+                    $body::<false, V>(k, ap, a.rs, a.cs, bp, cp, rs, wb)
                 }
             }
         }
-        for (i, row) in acc.iter().enumerate() {
-            let out = c.add(i * rs);
-            for (h, &t) in row.iter().enumerate() {
-                let dst = out.add(h * 8);
-                let value = match wb {
-                    WriteBack::Replace => t,
-                    WriteBack::Add => _mm256_add_ps(_mm256_loadu_ps(dst), t),
-                    WriteBack::ReplaceWithBias(bias) => {
-                        _mm256_add_ps(t, _mm256_loadu_ps(bias.as_ptr().add(h * 8)))
+
+        /// # Safety
+        /// AVX2 and FMA must be available; `a` must be readable at
+        /// `i·a_rs + p·a_cs` for `i < 6`, `p < k` (with `PACKED`, `a_rs = 1`
+        /// and `a_cs = 6`); `b` for `2·lanes·k` reads; `c` for reads and
+        /// writes of `2·lanes` elements at each `c + i·rs`, `i < 6`; a bias
+        /// for `2·lanes` reads.
+        #[target_feature(enable = "avx2,fma")]
+        #[allow(clippy::too_many_arguments)]
+        unsafe fn $body<const PACKED: bool, const V: usize>(
+            k: usize,
+            a: *const $t,
+            a_rs: usize,
+            a_cs: usize,
+            b: *const $t,
+            c: *mut $t,
+            rs: usize,
+            wb: WriteBack<'_, $t>,
+        ) {
+            const NR: usize = 2 * $lanes;
+            let (a_rs, a_cs) = if PACKED { (1, 6) } else { (a_rs, a_cs) };
+            // SAFETY: every offset below stays within the bounds the caller
+            // guarantees: p < k, i < 6, lanes 0..NR of each row.
+            unsafe {
+                // Ask for the C tile now, so its lines arrive while the k
+                // loop runs instead of stalling the write-back (rows are
+                // often 4 KiB apart).
+                for i in 0..6 {
+                    _mm_prefetch::<_MM_HINT_T0>(c.add(i * rs).cast());
+                    _mm_prefetch::<_MM_HINT_T0>(c.add(i * rs + NR - 1).cast());
+                }
+                let mut acc = [[$zero(); V]; 6];
+                for p in 0..k {
+                    let bp = b.add(p * NR);
+                    let bv: [$vec; V] = std::array::from_fn(|h| $load(bp.add(h * $lanes)));
+                    let ap = a.add(p * a_cs);
+                    for (i, row) in acc.iter_mut().enumerate() {
+                        let ai = $broadcast(&*ap.add(i * a_rs));
+                        for (t, &b) in row.iter_mut().zip(&bv) {
+                            *t = $fmadd(ai, b, *t);
+                        }
                     }
-                };
-                _mm256_storeu_ps(dst, value);
-            }
-        }
-    }
-}
-
-/// `V` of the tile's two 4-lane column vectors, as for `f32_6x16`.
-fn f64_6x8<const V: usize>(
-    k: usize,
-    a: APanel<'_, f64>,
-    b: &[f64],
-    c: &mut [f64],
-    rs: usize,
-    wb: WriteBack<'_, f64>,
-) {
-    check_tile(k, &a, b, c, rs, &wb, (6, 8));
-    assert!(has_avx2_fma(), "the AVX2 kernel needs AVX2 and FMA");
-    let (ap, bp, cp) = (a.data.as_ptr(), b.as_ptr(), c.as_mut_ptr());
-    // SAFETY: as for `f32_6x16`: features asserted, bounds checked by
-    // `check_tile` (`a` at i·rs + p·cs, `b` 8·k, `c` 5·rs + 8 with rs ≥ 8,
-    // bias 8).
-    unsafe {
-        if a.rs == 1 && a.cs == 6 {
-            f64_6x8_avx2::<true, V>(k, ap, 1, 6, bp, cp, rs, wb)
-        } else {
-            f64_6x8_avx2::<false, V>(k, ap, a.rs, a.cs, bp, cp, rs, wb)
-        }
-    }
-}
-
-/// # Safety
-/// As [`f32_6x16_avx2`], with 8 columns.
-#[target_feature(enable = "avx2,fma")]
-#[allow(clippy::too_many_arguments)]
-unsafe fn f64_6x8_avx2<const PACKED: bool, const V: usize>(
-    k: usize,
-    a: *const f64,
-    a_rs: usize,
-    a_cs: usize,
-    b: *const f64,
-    c: *mut f64,
-    rs: usize,
-    wb: WriteBack<'_, f64>,
-) {
-    let (a_rs, a_cs) = if PACKED { (1, 6) } else { (a_rs, a_cs) };
-    // SAFETY: every offset stays within the caller's bounds: p < k, i < 6,
-    // lanes 0..8 of each row.
-    unsafe {
-        for i in 0..6 {
-            _mm_prefetch::<_MM_HINT_T0>(c.add(i * rs).cast());
-            _mm_prefetch::<_MM_HINT_T0>(c.add(i * rs + 7).cast());
-        }
-        let mut acc = [[_mm256_setzero_pd(); V]; 6];
-        for p in 0..k {
-            let bp = b.add(p * 8);
-            let bv: [__m256d; V] = std::array::from_fn(|h| _mm256_loadu_pd(bp.add(h * 4)));
-            let ap = a.add(p * a_cs);
-            for (i, row) in acc.iter_mut().enumerate() {
-                let ai = _mm256_broadcast_sd(&*ap.add(i * a_rs));
-                for (t, &b) in row.iter_mut().zip(&bv) {
-                    *t = _mm256_fmadd_pd(ai, b, *t);
+                }
+                for (i, row) in acc.iter().enumerate() {
+                    let out = c.add(i * rs);
+                    for (h, &t) in row.iter().enumerate() {
+                        let dst = out.add(h * $lanes);
+                        let value = match wb {
+                            WriteBack::Replace => t,
+                            WriteBack::Add => $add($load(dst), t),
+                            WriteBack::ReplaceWithBias(bias) => {
+                                $add(t, $load(bias.as_ptr().add(h * $lanes)))
+                            }
+                        };
+                        $store(dst, value);
+                    }
                 }
             }
         }
-        for (i, row) in acc.iter().enumerate() {
-            let out = c.add(i * rs);
-            for (h, &t) in row.iter().enumerate() {
-                let dst = out.add(h * 4);
-                let value = match wb {
-                    WriteBack::Replace => t,
-                    WriteBack::Add => _mm256_add_pd(_mm256_loadu_pd(dst), t),
-                    WriteBack::ReplaceWithBias(bias) => {
-                        _mm256_add_pd(t, _mm256_loadu_pd(bias.as_ptr().add(h * 4)))
-                    }
-                };
-                _mm256_storeu_pd(dst, value);
-            }
-        }
-    }
+    };
 }
+
+avx2_kernel!(
+    f32_6x16,
+    f32_6x16_avx2,
+    f32,
+    __m256,
+    lanes = 8,
+    _mm256_setzero_ps,
+    _mm256_loadu_ps,
+    _mm256_storeu_ps,
+    _mm256_broadcast_ss,
+    _mm256_fmadd_ps,
+    _mm256_add_ps
+);
+avx2_kernel!(
+    f64_6x8,
+    f64_6x8_avx2,
+    f64,
+    __m256d,
+    lanes = 4,
+    _mm256_setzero_pd,
+    _mm256_loadu_pd,
+    _mm256_storeu_pd,
+    _mm256_broadcast_sd,
+    _mm256_fmadd_pd,
+    _mm256_add_pd
+);
