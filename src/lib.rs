@@ -29,7 +29,9 @@
 //! layers, gradients) and [`par`] (the kernels on plain slices).
 
 pub use katachi_core::layer::Network;
-pub use katachi_core::{Element, Error, Labels, Result, func, grad, layer, param, shape, tensor};
+pub use katachi_core::{
+    Element, Error, Labels, Result, data, func, grad, init, layer, param, shape, tensor,
+};
 #[doc(inline)]
 pub use katachi_derive::Network;
 /// Kernels on plain slices: GEMM, affine products, softmax-with-loss.

@@ -40,6 +40,22 @@ pub enum Error {
         /// Number of classes.
         classes: usize,
     },
+    /// A file could not be read.
+    #[error("{file}: {reason}")]
+    Io {
+        /// The file.
+        file: String,
+        /// The operating system's reason.
+        reason: String,
+    },
+    /// A file's content is malformed or does not fit what it should hold.
+    #[error("{file}: {problem}")]
+    Format {
+        /// The file.
+        file: String,
+        /// What is wrong, with the numbers involved.
+        problem: String,
+    },
     /// A prediction and its target have different numbers of rows.
     #[error("{what}: the input has {input} rows but the target has {target}")]
     BatchMismatch {
@@ -50,6 +66,24 @@ pub enum Error {
         /// Rows of the target.
         target: usize,
     },
+}
+
+impl Error {
+    /// A file that could not be read, with the operating system's reason.
+    pub fn io(file: &std::path::Path, error: &std::io::Error) -> Self {
+        Error::Io {
+            file: file.display().to_string(),
+            reason: error.to_string(),
+        }
+    }
+
+    /// A file whose content is not what it should be.
+    pub fn format(file: &str, problem: impl Into<String>) -> Self {
+        Error::Format {
+            file: file.to_string(),
+            problem: problem.into(),
+        }
+    }
 }
 
 /// `Result` with katachi's [`Error`].

@@ -10,6 +10,7 @@
 //! | [`layer`] | `Layer`/`Loss` traits, `Mul`/`Add` nodes, `Affine`, activations, loss layers | ch. 5 |
 //! | [`param`] | parameters and the visitor that names them | ch. 5–6 |
 //! | [`init`] | weight initialisers: N(0, σ²), Xavier, He | ch. 6 |
+//! | [`data`] | IDX files, MNIST-format data sets, seeded mini-batches | ch. 3 |
 //!
 //! ```
 //! use katachi_core::prelude::*;
@@ -27,6 +28,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod data;
 mod error;
 pub mod func;
 pub mod grad;
