@@ -11,6 +11,7 @@
 //! | [`param`] | parameters and the visitor that names them | ch. 5–6 |
 //! | [`init`] | weight initialisers: N(0, σ²), Xavier, He | ch. 6 |
 //! | [`data`] | IDX files, MNIST-format data sets, seeded mini-batches | ch. 3 |
+//! | [`optim`] | SGD, Momentum, AdaGrad, RMSProp, Adam, weight decay | ch. 6 |
 //!
 //! ```
 //! use katachi_core::prelude::*;
@@ -35,6 +36,7 @@ pub mod grad;
 pub mod init;
 mod labels;
 pub mod layer;
+pub mod optim;
 pub mod param;
 pub mod shape;
 pub mod tensor;
@@ -53,6 +55,7 @@ pub mod prelude {
         SoftmaxWithLoss, Tanh, backprop,
     };
     pub use crate::layer::{FixedInput, Network, Signature};
+    pub use crate::optim::{AdaGrad, Adam, Momentum, Optimizer, RmsProp, Sgd};
     pub use crate::param::{Param, ParamPath, Parameters};
     pub use crate::shape::{Batch, Const, Dim, Rank0, Rank1, Rank2, Rank3, Rank4, Shape};
     pub use crate::tensor::Tensor;

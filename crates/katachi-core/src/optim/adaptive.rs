@@ -1,0 +1,193 @@
+//! Optimisers that adapt the step per element: AdaGrad, RMSProp, Adam.
+
+use super::{EPSILON, Optimizer, for_each, state};
+use crate::Element;
+use crate::param::Parameters;
+
+/// AdaGrad: `h ← h + g²`, `W ← W − lr·g / (√h + 1e-7)`.
+#[derive(Clone, Debug)]
+pub struct AdaGrad<E: Element = f32> {
+    /// Learning rate.
+    pub lr: f64,
+    /// Weight decay `λ` (0 for none).
+    pub weight_decay: f64,
+    h: Vec<Vec<E>>,
+    scratch: Vec<E>,
+}
+
+impl<E: Element> AdaGrad<E> {
+    /// AdaGrad with learning rate `lr`.
+    pub fn new(lr: f64) -> Self {
+        Self {
+            lr,
+            weight_decay: 0.0,
+            h: Vec::new(),
+            scratch: Vec::new(),
+        }
+    }
+
+    /// The same with weight decay `λ`.
+    pub fn with_weight_decay(mut self, weight_decay: f64) -> Self {
+        self.weight_decay = weight_decay;
+        self
+    }
+}
+
+impl<E: Element> Optimizer<E> for AdaGrad<E> {
+    fn step(&mut self, params: &mut dyn Parameters<Elem = E>) {
+        let (lr, eps) = (E::from_f64(self.lr), E::from_f64(EPSILON));
+        let hs = &mut self.h;
+        for_each(params, self.weight_decay, &mut self.scratch, |i, w, g| {
+            let h = state(hs, i, w.len());
+            for ((w, h), &g) in w.iter_mut().zip(h.iter_mut()).zip(g) {
+                *h += g * g;
+                *w -= lr * g / (h.sqrt() + eps);
+            }
+        });
+    }
+}
+
+/// RMSProp: `h ← ρ·h + (1 − ρ)·g²`, `W ← W − lr·g / (√h + 1e-7)` (the
+/// book's `ρ = 0.99`).
+#[derive(Clone, Debug)]
+pub struct RmsProp<E: Element = f32> {
+    /// Learning rate.
+    pub lr: f64,
+    /// `ρ`, how slowly old squared gradients fade.
+    pub decay: f64,
+    /// Weight decay `λ` (0 for none).
+    pub weight_decay: f64,
+    h: Vec<Vec<E>>,
+    scratch: Vec<E>,
+}
+
+impl<E: Element> RmsProp<E> {
+    /// RMSProp with learning rate `lr` and the book's `ρ = 0.99`.
+    pub fn new(lr: f64) -> Self {
+        Self {
+            lr,
+            decay: 0.99,
+            weight_decay: 0.0,
+            h: Vec::new(),
+            scratch: Vec::new(),
+        }
+    }
+
+    /// The same with weight decay `λ`.
+    pub fn with_weight_decay(mut self, weight_decay: f64) -> Self {
+        self.weight_decay = weight_decay;
+        self
+    }
+}
+
+impl<E: Element> Optimizer<E> for RmsProp<E> {
+    fn step(&mut self, params: &mut dyn Parameters<Elem = E>) {
+        let (lr, eps) = (E::from_f64(self.lr), E::from_f64(EPSILON));
+        let (rho, keep) = (E::from_f64(self.decay), E::from_f64(1.0 - self.decay));
+        let hs = &mut self.h;
+        for_each(params, self.weight_decay, &mut self.scratch, |i, w, g| {
+            let h = state(hs, i, w.len());
+            for ((w, h), &g) in w.iter_mut().zip(h.iter_mut()).zip(g) {
+                *h = rho * *h + keep * g * g;
+                *w -= lr * g / (h.sqrt() + eps);
+            }
+        });
+    }
+}
+
+/// Adam, as the book writes it: with `t` the step count,
+/// `lr_t = lr·√(1 − β₂ᵗ) / (1 − β₁ᵗ)`, `m ← m + (1 − β₁)(g − m)`,
+/// `v ← v + (1 − β₂)(g² − v)`, `W ← W − lr_t·m / (√v + 1e-7)`
+/// (`β₁ = 0.9`, `β₂ = 0.999`).
+#[derive(Clone, Debug)]
+pub struct Adam<E: Element = f32> {
+    /// Learning rate (the book's default is 0.001).
+    pub lr: f64,
+    /// `β₁`, decay of the mean.
+    pub beta1: f64,
+    /// `β₂`, decay of the squared mean.
+    pub beta2: f64,
+    /// Weight decay `λ` (0 for none).
+    pub weight_decay: f64,
+    m: Vec<Vec<E>>,
+    v: Vec<Vec<E>>,
+    t: i32,
+    scratch: Vec<E>,
+}
+
+impl<E: Element> Adam<E> {
+    /// Adam with learning rate `lr` and the book's `β₁ = 0.9`, `β₂ = 0.999`.
+    pub fn new(lr: f64) -> Self {
+        Self {
+            lr,
+            beta1: 0.9,
+            beta2: 0.999,
+            weight_decay: 0.0,
+            m: Vec::new(),
+            v: Vec::new(),
+            t: 0,
+            scratch: Vec::new(),
+        }
+    }
+
+    /// The same with weight decay `λ`.
+    pub fn with_weight_decay(mut self, weight_decay: f64) -> Self {
+        self.weight_decay = weight_decay;
+        self
+    }
+}
+
+impl<E: Element> Optimizer<E> for Adam<E> {
+    fn step(&mut self, params: &mut dyn Parameters<Elem = E>) {
+        self.t = self.t.saturating_add(1);
+        let lr_t =
+            self.lr * (1.0 - self.beta2.powi(self.t)).sqrt() / (1.0 - self.beta1.powi(self.t));
+        let (lr_t, eps) = (E::from_f64(lr_t), E::from_f64(EPSILON));
+        let (b1, b2) = (E::from_f64(1.0 - self.beta1), E::from_f64(1.0 - self.beta2));
+        let (ms, vs) = (&mut self.m, &mut self.v);
+        for_each(params, self.weight_decay, &mut self.scratch, |i, w, g| {
+            let m = state(ms, i, w.len());
+            for (m, &g) in m.iter_mut().zip(g) {
+                *m += b1 * (g - *m);
+            }
+            let v = state(vs, i, w.len());
+            for (v, &g) in v.iter_mut().zip(g) {
+                *v += b2 * (g * g - *v);
+            }
+            let m = &ms[i];
+            for ((w, &m), &v) in w.iter_mut().zip(m).zip(&vs[i]) {
+                *w -= lr_t * m / (v.sqrt() + eps);
+            }
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::optim::tests::{assert_close, two_steps};
+
+    #[test]
+    fn adagrad_two_steps() {
+        assert_close(
+            two_steps(&mut AdaGrad::new(0.1)),
+            [0.8803884103323307, -1.9196116215907406],
+        );
+    }
+
+    #[test]
+    fn rmsprop_two_steps() {
+        assert_close(
+            two_steps(&mut RmsProp::new(0.1)),
+            [-0.1970634672881088, -1.1970666614572931],
+        );
+    }
+
+    #[test]
+    fn adam_two_steps() {
+        assert_close(
+            two_steps(&mut Adam::new(0.001)),
+            [0.9981969703286983, -1.9984889786704665],
+        );
+    }
+}

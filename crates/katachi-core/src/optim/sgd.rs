@@ -1,0 +1,114 @@
+//! Stochastic gradient descent, plain and with momentum.
+
+use super::{Optimizer, for_each, state};
+use crate::Element;
+use crate::param::Parameters;
+
+/// SGD: `W ← W − lr·g`.
+#[derive(Clone, Debug)]
+pub struct Sgd<E: Element = f32> {
+    /// Learning rate.
+    pub lr: f64,
+    /// Weight decay `λ` (0 for none).
+    pub weight_decay: f64,
+    scratch: Vec<E>,
+}
+
+impl<E: Element> Sgd<E> {
+    /// SGD with learning rate `lr` and no weight decay.
+    pub fn new(lr: f64) -> Self {
+        Self {
+            lr,
+            weight_decay: 0.0,
+            scratch: Vec::new(),
+        }
+    }
+
+    /// The same with weight decay `λ`.
+    pub fn with_weight_decay(mut self, weight_decay: f64) -> Self {
+        self.weight_decay = weight_decay;
+        self
+    }
+}
+
+impl<E: Element> Optimizer<E> for Sgd<E> {
+    fn step(&mut self, params: &mut dyn Parameters<Elem = E>) {
+        let lr = E::from_f64(self.lr);
+        for_each(params, self.weight_decay, &mut self.scratch, |_, w, g| {
+            w.iter_mut().zip(g).for_each(|(w, &g)| *w -= lr * g);
+        });
+    }
+}
+
+/// Momentum: `v ← α·v − lr·g`, `W ← W + v` (the book's α = 0.9).
+#[derive(Clone, Debug)]
+pub struct Momentum<E: Element = f32> {
+    /// Learning rate.
+    pub lr: f64,
+    /// `α`, how much of the last step carries over.
+    pub momentum: f64,
+    /// Weight decay `λ` (0 for none).
+    pub weight_decay: f64,
+    velocity: Vec<Vec<E>>,
+    scratch: Vec<E>,
+}
+
+impl<E: Element> Momentum<E> {
+    /// Momentum with learning rate `lr` and the book's `α = 0.9`.
+    pub fn new(lr: f64) -> Self {
+        Self {
+            lr,
+            momentum: 0.9,
+            weight_decay: 0.0,
+            velocity: Vec::new(),
+            scratch: Vec::new(),
+        }
+    }
+
+    /// The same with weight decay `λ`.
+    pub fn with_weight_decay(mut self, weight_decay: f64) -> Self {
+        self.weight_decay = weight_decay;
+        self
+    }
+}
+
+impl<E: Element> Optimizer<E> for Momentum<E> {
+    fn step(&mut self, params: &mut dyn Parameters<Elem = E>) {
+        let (lr, alpha) = (E::from_f64(self.lr), E::from_f64(self.momentum));
+        let velocity = &mut self.velocity;
+        for_each(params, self.weight_decay, &mut self.scratch, |i, w, g| {
+            let v = state(velocity, i, w.len());
+            for ((w, v), &g) in w.iter_mut().zip(v.iter_mut()).zip(g) {
+                *v = alpha * *v - lr * g;
+                *w += *v;
+            }
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::optim::tests::{assert_close, two_steps};
+
+    #[test]
+    fn sgd_two_steps() {
+        assert_close(two_steps(&mut Sgd::new(0.1)), [0.94, -1.92]);
+    }
+
+    #[test]
+    fn sgd_with_weight_decay_two_steps() {
+        assert_close(
+            two_steps(&mut Sgd::new(0.1).with_weight_decay(0.01)),
+            [0.938051, -1.916102],
+        );
+    }
+
+    #[test]
+    fn momentum_two_steps() {
+        assert_close(
+            two_steps(&mut Momentum::new(0.1)),
+            [0.8949999999999999, -1.8299999999999998],
+        );
+    }
+}
