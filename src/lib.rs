@@ -30,7 +30,8 @@
 
 pub use katachi_core::layer::Network;
 pub use katachi_core::{
-    Element, Error, Labels, Result, data, func, grad, init, layer, optim, param, shape, tensor,
+    Element, Error, Labels, Result, checkpoint, data, func, grad, init, layer, optim, param, shape,
+    tensor, train,
 };
 #[doc(inline)]
 pub use katachi_derive::Network;

@@ -56,6 +56,18 @@ pub enum Error {
         /// What is wrong, with the numbers involved.
         problem: String,
     },
+    /// Training diverged: the loss is no longer a finite number.
+    #[error(
+        "the loss became {loss} at epoch {epoch}, step {step}: training diverged; try a smaller learning rate"
+    )]
+    Diverged {
+        /// The epoch (from 1).
+        epoch: usize,
+        /// The step within the epoch (from 1).
+        step: usize,
+        /// The loss as printed (`NaN`, `inf`).
+        loss: String,
+    },
     /// A prediction and its target have different numbers of rows.
     #[error("{what}: the input has {input} rows but the target has {target}")]
     BatchMismatch {

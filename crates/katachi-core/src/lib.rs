@@ -12,6 +12,8 @@
 //! | [`init`] | weight initialisers: N(0, σ²), Xavier, He | ch. 6 |
 //! | [`data`] | IDX files, MNIST-format data sets, seeded mini-batches | ch. 3 |
 //! | [`optim`] | SGD, Momentum, AdaGrad, RMSProp, Adam, weight decay | ch. 6 |
+//! | [`train`] | one epoch of shuffled mini-batches, evaluation | ch. 4–6 |
+//! | [`checkpoint`] | save and load parameters as safetensors | — |
 //!
 //! ```
 //! use katachi_core::prelude::*;
@@ -29,6 +31,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod checkpoint;
 pub mod data;
 mod error;
 pub mod func;
@@ -40,6 +43,7 @@ pub mod optim;
 pub mod param;
 pub mod shape;
 pub mod tensor;
+pub mod train;
 
 pub use error::{Error, Result};
 /// The element types tensors hold: `f32` and `f64`.

@@ -7,10 +7,10 @@ use std::ops::{Add, AddAssign, Div, DivAssign, Mul, MulAssign, Neg, Sub, SubAssi
 use std::cell::Cell;
 
 use crate::gemm::kernel::{self, MicroKernel};
-use crate::gemm::{BLOCKING_F32, BLOCKING_F64, Blocking, Scratch};
+use crate::gemm::{BLOCKING_F32, BLOCKING_F64, Blocking, GemmScratch};
 
 mod sealed {
-    use super::{Blocking, MicroKernel, Scratch};
+    use super::{Blocking, GemmScratch, MicroKernel};
 
     /// What the kernels need per element type; sealed so only `f32` and
     /// `f64` implement [`Float`](super::Float).
@@ -19,10 +19,10 @@ mod sealed {
         fn kernel() -> &'static MicroKernel<Self>;
         /// Cache block sizes.
         fn blocking() -> Blocking;
-        /// Lends this thread's reusable buffer for packed blocks. A nested
+        /// Lends this thread's reusable buffers for packed blocks. A nested
         /// call on the same thread (rayon may run another task while one
-        /// waits) gets a fresh buffer instead of a panic.
-        fn with_scratch<R>(which: Scratch, f: impl FnOnce(&mut Vec<Self>) -> R) -> R;
+        /// waits) gets fresh buffers instead of a panic.
+        fn with_scratch<R>(f: impl FnOnce(&mut GemmScratch<Self>) -> R) -> R;
     }
 }
 
@@ -37,20 +37,15 @@ macro_rules! impl_sealed {
                 $blocking
             }
 
-            fn with_scratch<R>(which: Scratch, f: impl FnOnce(&mut Vec<Self>) -> R) -> R {
+            fn with_scratch<R>(f: impl FnOnce(&mut GemmScratch<Self>) -> R) -> R {
                 thread_local! {
-                    static A: Cell<Vec<$t>> = const { Cell::new(Vec::new()) };
-                    static B: Cell<Vec<$t>> = const { Cell::new(Vec::new()) };
+                    static SCRATCH: Cell<GemmScratch<$t>> = Cell::new(GemmScratch { shared_b: Vec::new(), tasks: Vec::new() });
                 }
-                let slot = match which {
-                    Scratch::A => &A,
-                    Scratch::B => &B,
-                };
-                // Take the buffer out while in use, so a nested call finds
-                // an empty one rather than a borrowed one.
-                let mut buffer = slot.with(Cell::take);
-                let out = f(&mut buffer);
-                slot.with(|s| s.set(buffer));
+                // Take the buffers out while in use, so a nested call finds
+                // empty ones rather than borrowed ones.
+                let mut scratch = SCRATCH.with(Cell::take);
+                let out = f(&mut scratch);
+                SCRATCH.with(|s| s.set(scratch));
                 out
             }
         }

@@ -13,7 +13,7 @@ use rayon::prelude::*;
 use super::blocking::Blocking;
 use super::kernel::{APanel, MicroKernel, WriteBack};
 use super::pack::{pack_a, pack_b};
-use super::{Accum, Scratch};
+use super::{Accum, TaskScratch};
 use crate::{Float, MatMut, MatRef, Par};
 
 /// Packing B~ is split across threads only from this many elements: a
@@ -104,10 +104,10 @@ pub(crate) fn gemm_packed<E: Float>(
     // feeds only n/NR tiles, too few to repay copying it (packing A took a
     // fifth of a book-net step, measured).
     let direct_a = n <= blocking.direct_a_max_n;
-    let row_block = |bpack: &[E], ib: usize, c_rows: &mut [E]| {
+    let row_block = |bpack: &[E], ib: usize, c_rows: &mut [E], abuf: &mut Vec<E>| {
         let ic = ib * mc;
         let mc_here = mc.min(m - ic);
-        E::with_scratch(Scratch::A, |abuf| {
+        {
             for (jc, pc, offset, len) in blocks.iter() {
                 let (nc, kc) = (blocking.nc.min(n - jc), blocking.kc.min(k - pc));
                 let a = if direct_a {
@@ -146,40 +146,58 @@ pub(crate) fn gemm_packed<E: Float>(
                 let bblock = &bpack[offset..offset + len];
                 macro_tile(kernel, &a, bblock, c_rows, rs, jc, nc, mc_here, kc, block);
             }
-        });
+        }
     };
 
-    if threads > 1 && blocks.packed_len() < SHARED_PACK_FROM {
-        // A small B~: every row block packs its own copy. That costs no wall
-        // time (the copies are packed side by side) and starts the parallel
-        // region at once: a single-threaded packing step first would give
-        // rayon's idle threads time to fall asleep, and waking one costs
-        // tens of microseconds, as much as the whole product here.
-        c.par_chunks_mut(mc * rs)
-            .enumerate()
-            .for_each(|(ib, c_rows)| {
-                E::with_scratch(Scratch::B, |bbuf| {
-                    let range = pack_all_b(bbuf, Par::Seq);
-                    row_block(&bbuf[range], ib, c_rows);
+    // Every row block gets buffers of its own, owned by the calling thread
+    // and lent to whichever thread runs the block. They are reused from one
+    // product to the next whatever rayon's scheduling, so a warm training
+    // step allocates nothing (a buffer owned by each worker thread would be
+    // sized the first time that worker happened to steal a block).
+    let row_blocks = m.div_ceil(mc);
+    E::with_scratch(|scratch| {
+        if scratch.tasks.len() < row_blocks {
+            scratch.tasks.resize_with(row_blocks, TaskScratch::default);
+        }
+        let tasks = &mut scratch.tasks[..row_blocks];
+        if threads > 1 && blocks.packed_len() < SHARED_PACK_FROM {
+            // A small B~: every row block packs its own copy. That costs no
+            // wall time (the copies are packed side by side) and starts the
+            // parallel region at once: a single-threaded packing step first
+            // would give rayon's idle threads time to fall asleep, and waking
+            // one costs tens of microseconds, as much as the whole product.
+            c.par_chunks_mut(mc * rs)
+                .zip(tasks.par_iter_mut())
+                .enumerate()
+                .for_each(|(ib, (c_rows, task))| {
+                    let range = pack_all_b(&mut task.b, Par::Seq);
+                    row_block(&task.b[range], ib, c_rows, &mut task.a);
                 });
-            });
-    } else {
-        // A large B~ is packed once (across threads when large) and shared.
-        E::with_scratch(Scratch::B, |bbuf| {
-            let range = pack_all_b(bbuf, if threads > 1 { Par::Rayon } else { Par::Seq });
-            let bpack: &[E] = &bbuf[range];
+        } else {
+            // A large B~ is packed once (across threads when large) and shared.
+            let range = pack_all_b(
+                &mut scratch.shared_b,
+                if threads > 1 { Par::Rayon } else { Par::Seq },
+            );
+            let bpack: &[E] = &scratch.shared_b[range];
             // LOOP 3: split m into MC-tall row blocks (A, C): the parallel loop.
+            let rows = c
+                .par_chunks_mut(mc * rs)
+                .zip(tasks.par_iter_mut())
+                .enumerate();
+            let run = |(ib, (c_rows, task)): (usize, (&mut [E], &mut TaskScratch<E>))| {
+                row_block(bpack, ib, c_rows, &mut task.a)
+            };
             if threads > 1 {
-                c.par_chunks_mut(mc * rs)
-                    .enumerate()
-                    .for_each(|(ib, rows)| row_block(bpack, ib, rows));
+                rows.for_each(run);
             } else {
                 c.chunks_mut(mc * rs)
+                    .zip(tasks.iter_mut())
                     .enumerate()
-                    .for_each(|(ib, rows)| row_block(bpack, ib, rows));
+                    .for_each(run);
             }
-        });
-    }
+        }
+    });
 }
 
 /// The (LOOP 5, LOOP 4) blocks of B~, in packing order, and where each lies

@@ -25,13 +25,23 @@ pub enum Accum {
     Add,
 }
 
-/// Per-thread buffers for packed blocks, reused across calls.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Scratch {
-    /// The packed block of `A`.
-    A,
-    /// The packed block of `B`.
-    B,
+/// The buffers a product packs into, kept by the calling thread and reused
+/// from one product to the next.
+#[derive(Debug, Default)]
+pub struct GemmScratch<E> {
+    /// All of `B~`, when one packed copy is shared by every row block.
+    pub shared_b: Vec<E>,
+    /// One pair per row block, lent to whichever thread runs it.
+    pub tasks: Vec<TaskScratch<E>>,
+}
+
+/// One row block's buffers.
+#[derive(Debug, Default)]
+pub struct TaskScratch<E> {
+    /// Its packed panels of `A`.
+    pub a: Vec<E>,
+    /// Its own copy of `B~`, when `B` is small enough to copy per block.
+    pub b: Vec<E>,
 }
 
 /// Below this many multiply-adds the plain product wins: packing costs
