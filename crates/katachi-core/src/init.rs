@@ -4,6 +4,21 @@
 //! with σ chosen by [`Init`], biases start at zero. Initialising walks the
 //! parameters in their fixed visiting order with one seeded generator, so the
 //! same seed always gives the same network.
+//!
+//! One rule for the whole network is [`Parameters::init`]; a rule per layer
+//! is [`initialize`] on each field, drawing from one generator:
+//!
+//! ```
+//! use katachi_core::init::{self, Init};
+//! use katachi_core::prelude::*;
+//! let mut net = (Affine::<784, 100>::zeros(), Relu::<f32>::new(), Affine::<100, 10>::zeros());
+//! let mut rng = init::seeded_rng(7);
+//! init::initialize(&mut net.0, Init::He, &mut rng); // before a ReLU
+//! init::initialize(&mut net.2, Init::Xavier, &mut rng); // before softmax
+//! let rms = |w: &[f32]| (w.iter().map(|v| v * v).sum::<f32>() / w.len() as f32).sqrt();
+//! assert!((rms(net.0.weight.value.as_slice()) - (2.0f32 / 784.0).sqrt()).abs() < 0.002);
+//! assert!((rms(net.2.weight.value.as_slice()) - 0.1).abs() < 0.01);
+//! ```
 
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;

@@ -36,6 +36,20 @@ impl<E: Element> Split<E> {
     pub fn is_empty(&self) -> bool {
         self.labels.is_empty()
     }
+
+    /// The images kept as 1×28×28 (batch, channel, height, width), for
+    /// convolutional networks.
+    pub fn images_nchw(&self) -> Tensor<(usize, Const<1>, Const<28>, Const<28>), E> {
+        self.images
+            .clone()
+            .reshape((self.len(), Const, Const, Const))
+            .expect("784 = 1 × 28 × 28 per image")
+    }
+
+    /// The labels as one-hot rows.
+    pub fn one_hot(&self) -> Tensor<Batch<10>, E> {
+        self.labels.one_hot()
+    }
 }
 
 /// A data set in MNIST's format: a training and a test split.
@@ -186,6 +200,13 @@ mod tests {
         assert_eq!(split.images.row(0)[0], 1.0);
         assert_eq!(split.images.row(1)[1], 0.2);
         assert_eq!(split.labels.as_slice(), &[7, 3]);
+        let nchw = split.images_nchw();
+        assert_eq!(nchw.dims(), [2, 1, 28, 28]);
+        assert_eq!(nchw.as_slice()[PIXELS + 1], 0.2); // image 1, row 0, column 1
+        assert_eq!(
+            split.one_hot().row(0),
+            &[0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0]
+        );
     }
 
     #[test]

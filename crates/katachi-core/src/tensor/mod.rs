@@ -240,6 +240,36 @@ impl<S: Shape, E: Element> Tensor<S, E> {
         self.data.iter().copied().sum()
     }
 
+    /// The same elements, row-major, under another shape with as many.
+    ///
+    /// # Errors
+    /// [`Error::Length`] if the new shape holds a different number of
+    /// elements.
+    ///
+    /// ```
+    /// use katachi_core::prelude::*;
+    /// let flat = Tensor::<Batch<4>>::from_rows(&[[1.0, 2.0, 3.0, 4.0]])?;
+    /// let square: Tensor<(usize, Const<2>, Const<2>)> = flat.reshape((1, Const, Const))?;
+    /// assert_eq!(square.dims(), [1, 2, 2]);
+    /// # Ok::<(), katachi_core::Error>(())
+    /// ```
+    pub fn reshape<S2: Shape>(self, shape: S2) -> Result<Tensor<S2, E>> {
+        Tensor::from_vec(shape, self.data).map_err(|e| match e {
+            Error::Length {
+                shape,
+                expected,
+                found,
+                ..
+            } => Error::Length {
+                what: "reshape",
+                shape,
+                expected,
+                found,
+            },
+            other => other,
+        })
+    }
+
     /// The same values as another element type.
     pub fn cast<E2: Element>(&self) -> Tensor<S, E2> {
         Tensor {
