@@ -84,5 +84,7 @@ pub fn initialize<P: Parameters + ?Sized>(params: &mut P, init: Init, rng: &mut 
             }
         }
         Role::Bias => p.value.fill(P::Elem::ZERO),
+        Role::Scale => p.value.fill(P::Elem::ONE),
+        Role::Buffer { init } => p.value.fill(P::Elem::from_f64(init)),
     });
 }

@@ -11,8 +11,19 @@ use crate::Element;
 use crate::shape::Shape;
 use crate::tensor::Tensor;
 
+/// Whether layers behave as in training or in inference.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Mode {
+    /// Dropout drops, BatchNorm uses batch statistics and updates its
+    /// running averages.
+    #[default]
+    Train,
+    /// Dropout passes everything, BatchNorm uses its running averages.
+    Eval,
+}
+
 /// What a parameter is for, which decides how it is initialised.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Role {
     /// A weight drawn at random; `fan_in` is the number of inputs each output
     /// sums over (`I` for `Affine<I, O>`), which Xavier and He scale by.
@@ -22,6 +33,22 @@ pub enum Role {
     },
     /// A bias: starts at zero.
     Bias,
+    /// A learned scale (BatchNorm's γ): starts at one.
+    Scale,
+    /// Not learned but kept with the network (BatchNorm's running mean and
+    /// variance): starts at the value given, is saved in checkpoints, and
+    /// is left alone by optimisers and the gradient check.
+    Buffer {
+        /// The starting value of every element.
+        init: f64,
+    },
+}
+
+impl Role {
+    /// Whether optimisers update it and the gradient check probes it.
+    pub fn is_learned(self) -> bool {
+        !matches!(self, Role::Buffer { .. })
+    }
 }
 
 /// A learnable tensor and the gradient backward stored for it.
@@ -171,6 +198,14 @@ pub trait Parameters {
             names.push(path.to_string())
         });
         names
+    }
+
+    /// Switches training and inference behaviour, for the layers that have
+    /// both (`Dropout`, `BatchNorm`); networks pass it to every field.
+    /// `forward` follows the mode; `predict` is always inference. The
+    /// default does nothing, which is right for every other layer.
+    fn set_mode(&mut self, mode: Mode) {
+        let _ = mode;
     }
 
     /// Initialises every parameter by its [`Role`]: weights from `init`,

@@ -232,6 +232,10 @@ fn parameters_impl(net: &Network<'_>) -> TokenStream {
     };
     let visit = visits("visit", quote!(&));
     let visit_mut = visits("visit_mut", quote!(&mut));
+    let set_mode = net.layers.iter().map(|f| {
+        let (ty, member) = (f.ty, f.ident);
+        quote_spanned!(ty.span()=> <#ty as #params>::set_mode(&mut self.#member, mode);)
+    });
     quote! {
         #[automatically_derived]
         impl #impl_generics #params for #ident #ty_generics #where_clause {
@@ -251,6 +255,10 @@ fn parameters_impl(net: &Network<'_>) -> TokenStream {
                 f: &mut dyn ::core::ops::FnMut(&::katachi::param::ParamPath<'_>, ::katachi::param::ParamMut<'_, Self::Elem>),
             ) {
                 #(#visit_mut)*
+            }
+
+            fn set_mode(&mut self, mode: ::katachi::param::Mode) {
+                #(#set_mode)*
             }
         }
     }

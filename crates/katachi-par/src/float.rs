@@ -88,6 +88,8 @@ pub trait Float:
     const ONE: Self;
     /// The type's name, `"f32"` or `"f64"`, for messages.
     const NAME: &'static str;
+    /// The machine epsilon: the gap between 1 and the next value.
+    const EPSILON: f64;
 
     /// Converts from `f64`, rounding to nearest.
     fn from_f64(x: f64) -> Self;
@@ -117,6 +119,7 @@ macro_rules! impl_float {
             const ZERO: Self = 0.0;
             const ONE: Self = 1.0;
             const NAME: &'static str = stringify!($t);
+            const EPSILON: f64 = $t::EPSILON as f64;
 
             #[inline]
             fn from_f64(x: f64) -> Self {

@@ -15,8 +15,9 @@ pub struct ParamCheck {
     pub name: String,
     /// Number of elements checked.
     pub numel: usize,
-    /// The largest element-wise relative error `|a − n| / max(|a|, |n|)`
-    /// (0 where both are 0).
+    /// The largest element-wise relative error `|a − n| / max(|a|, |n|,
+    /// floor)`, where `floor = 100·ε·max(|L|, 1) / h` is the numerical
+    /// reference's resolution (`ε` the element type's epsilon, `L` the loss).
     pub max_relative_error: f64,
     /// The largest element-wise absolute error `|a − n|`.
     pub max_abs_error: f64,
@@ -71,9 +72,16 @@ impl fmt::Display for GradientReport {
     }
 }
 
-/// `|a − n| / max(|a|, |n|)`, and 0 when both are exactly 0.
-fn relative_error(a: f64, n: f64) -> f64 {
-    let scale = a.abs().max(n.abs());
+/// `|a − n| / max(|a|, |n|, floor)`.
+///
+/// The floor is the smallest derivative the numerical reference can tell
+/// from zero: rounding alone puts about `ε·|L| / h` into a difference
+/// quotient, and `floor` is 100 times that. Below it a relative error only
+/// compares two roundings of zero (a bias just before BatchNorm has a true
+/// gradient of exactly 0, which backprop computes as 2e-17 and the
+/// difference quotient as 0: a "relative error" of 1).
+fn relative_error(a: f64, n: f64, floor: f64) -> f64 {
+    let scale = a.abs().max(n.abs()).max(floor);
     if scale == 0.0 {
         0.0
     } else {
@@ -118,16 +126,23 @@ where
     N: Layer<X> + Parameters,
     L: Loss<N::Out, T, Elem = N::Elem>,
 {
-    backprop(net, loss, x.clone(), target)?;
+    let base = backprop(net, loss, x.clone(), target)?.to_f64();
+    let floor = 100.0 * N::Elem::EPSILON * base.abs().max(1.0) / H;
 
-    let mut analytic: Vec<(String, Vec<N::Elem>)> = Vec::new();
+    // Learned parameters only, each with its index in visiting order
+    // (buffers such as running averages have no gradient to check).
+    let mut analytic: Vec<(usize, String, Vec<N::Elem>)> = Vec::new();
+    let mut visited = 0;
     net.visit(&ParamPath::ROOT, &mut |path, p| {
-        analytic.push((path.to_string(), p.grad.to_vec()))
+        if p.role.is_learned() {
+            analytic.push((visited, path.to_string(), p.grad.to_vec()));
+        }
+        visited += 1;
     });
 
     let h = N::Elem::from_f64(H);
     let mut params = Vec::with_capacity(analytic.len());
-    for (index, (name, grads)) in analytic.into_iter().enumerate() {
+    for (index, name, grads) in analytic {
         let mut check = ParamCheck {
             name,
             numel: grads.len(),
@@ -145,7 +160,7 @@ where
             let (p2, m2) = (loss_at(h + h)?, loss_at(-(h + h))?);
             set_element(net, index, element, Some(original));
             let numeric = fourth_order_difference(p1, m1, p2, m2, H);
-            let rel = relative_error(a.to_f64(), numeric);
+            let rel = relative_error(a.to_f64(), numeric, floor);
             check.max_abs_error = check.max_abs_error.max((a.to_f64() - numeric).abs());
             if rel > check.max_relative_error {
                 check.max_relative_error = rel;

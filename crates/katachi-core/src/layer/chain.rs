@@ -1,7 +1,7 @@
 //! Tuples of layers as chains: `(A, B, C)` runs `A`, then `B`, then `C`.
 
 use super::Layer;
-use crate::param::{ParamMut, ParamPath, ParamView, Parameters};
+use crate::param::{Mode, ParamMut, ParamPath, ParamView, Parameters};
 
 /// `Layer` for one tuple size. Each element's input type is an impl
 /// parameter (`X0`, `X1`, …) pinned by the element before it (`Out = X1`), so
@@ -71,6 +71,11 @@ macro_rules! chain_params {
             fn visit_mut(&mut self, path: &ParamPath<'_>, f: &mut dyn FnMut(&ParamPath<'_>, ParamMut<'_, Self::Elem>)) {
                 self.0.visit_mut(&path.child("0"), f);
                 $(self.$i.visit_mut(&path.child(stringify!($i)), f);)+
+            }
+
+            fn set_mode(&mut self, mode: Mode) {
+                self.0.set_mode(mode);
+                $(self.$i.set_mode(mode);)+
             }
         }
     };

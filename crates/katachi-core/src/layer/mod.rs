@@ -12,7 +12,9 @@
 
 mod activation;
 mod affine;
+mod batch_norm;
 mod chain;
+mod dropout;
 mod loss;
 mod network;
 mod node;
@@ -20,6 +22,8 @@ mod signature;
 
 pub use activation::{Relu, Sigmoid, Tanh};
 pub use affine::Affine;
+pub use batch_norm::BatchNorm;
+pub use dropout::Dropout;
 pub use loss::{IdentityWithLoss, SoftmaxWithLoss};
 pub use network::Network;
 pub use node::{Add, Mul, NodeValue};

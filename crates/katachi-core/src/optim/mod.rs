@@ -33,7 +33,8 @@ pub trait Optimizer<E: Element> {
 /// divides by zero.
 pub const EPSILON: f64 = 1e-7;
 
-/// Calls `update(index, value, grad)` for every parameter, with the weight
+/// Calls `update(index, value, grad)` for every learned parameter (buffers
+/// are skipped but keep their index), with the weight
 /// decay already added to the gradient of weights (`grad` is a scratch copy,
 /// so the stored gradient is left as backward computed it).
 fn for_each<E: Element>(
@@ -45,6 +46,10 @@ fn for_each<E: Element>(
     let mut index = 0;
     let decay = E::from_f64(weight_decay);
     params.visit_mut(&ParamPath::ROOT, &mut |_, p| {
+        if !p.role.is_learned() {
+            index += 1;
+            return;
+        }
         scratch.clear();
         scratch.extend_from_slice(p.grad);
         if weight_decay != 0.0 && matches!(p.role, Role::Weight { .. }) {

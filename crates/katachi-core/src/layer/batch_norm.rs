@@ -1,0 +1,325 @@
+//! `BatchNorm<N>` (chapter 6): normalises each of `N` features over the
+//! batch, then scales and shifts by learned `γ` and `β`.
+
+use super::{Layer, NO_FORWARD, Signature};
+use crate::Element;
+use crate::param::{
+    Mode, Param, ParamMut, ParamPath, ParamView, Parameters, Role, visit_param, visit_param_mut,
+};
+use crate::shape::{Const, Dim, Rank1};
+use crate::tensor::Tensor;
+
+/// Batch normalisation over rows of `N` features.
+///
+/// Training (`forward` in [`Mode::Train`]): `μ`, `σ²` are each feature's
+/// mean and (biased) variance over the batch, `x̂ = (x − μ)/√(σ² + ε)`,
+/// `y = γ·x̂ + β`, and the running averages move towards `μ`, `σ²` by
+/// `1 − momentum`. Inference (`predict`, or [`Mode::Eval`]) normalises by the
+/// running averages instead. `γ` starts at 1, `β` at 0; the running averages
+/// (at 0 and 1) are `Buffer` parameters: saved in checkpoints, left alone by
+/// optimisers.
+///
+/// ```
+/// use katachi_core::prelude::*;
+/// let mut bn = BatchNorm::<2, f64>::new();
+/// let x = Tensor::<Batch<2>, f64>::from_rows(&[[1.0, 10.0], [3.0, 30.0]])?;
+/// let y = bn.forward(x);
+/// // Each column now has mean 0 and variance ≈ 1.
+/// assert!((y.row(0)[0] + 1.0).abs() < 1e-5 && (y.row(1)[1] - 1.0).abs() < 1e-5);
+/// # Ok::<(), katachi_core::Error>(())
+/// ```
+#[derive(Clone, Debug)]
+pub struct BatchNorm<const N: usize, E: Element = f32> {
+    /// `γ`, the learned scale.
+    pub gamma: Param<Rank1<N>, E>,
+    /// `β`, the learned shift.
+    pub beta: Param<Rank1<N>, E>,
+    /// The running mean used in inference.
+    pub running_mean: Param<Rank1<N>, E>,
+    /// The running variance used in inference.
+    pub running_var: Param<Rank1<N>, E>,
+    /// How much of the running averages each training batch keeps (0.9).
+    pub momentum: f64,
+    /// Added to the variance before the square root (the book's 1e-6).
+    pub eps: f64,
+    mode: Mode,
+    cache: Cache<E>,
+}
+
+/// What backward needs from the latest forward.
+#[derive(Clone, Debug, Default)]
+struct Cache<E> {
+    /// `x̂` per element.
+    xn: Vec<E>,
+    /// `1/√(σ² + ε)` per feature.
+    inv_std: Vec<E>,
+    /// Whether the forward used batch statistics.
+    batch_stats: bool,
+    fresh: bool,
+}
+
+impl<const N: usize, E: Element> BatchNorm<N, E> {
+    /// γ = 1, β = 0, running mean 0 and variance 1, momentum 0.9, ε = 1e-6.
+    pub fn new() -> Self {
+        let filled = |v: f64| Tensor::filled((Const,), E::from_f64(v));
+        Self {
+            gamma: Param::new(filled(1.0), Role::Scale),
+            beta: Param::new(filled(0.0), Role::Bias),
+            running_mean: Param::new(filled(0.0), Role::Buffer { init: 0.0 }),
+            running_var: Param::new(filled(1.0), Role::Buffer { init: 1.0 }),
+            momentum: 0.9,
+            eps: 1e-6,
+            mode: Mode::Train,
+            cache: Cache::default(),
+        }
+    }
+
+    /// `y` from `x` normalised by per-feature `mean` and `inv_std`, keeping
+    /// `x̂` in `xn` when given.
+    fn normalise(&self, x: &mut [E], mean: &[E], inv_std: &[E], mut xn: Option<&mut Vec<E>>) {
+        let (gamma, beta) = (self.gamma.value.as_slice(), self.beta.value.as_slice());
+        if let Some(xn) = xn.as_deref_mut() {
+            xn.clear();
+        }
+        for row in x.chunks_exact_mut(N) {
+            for j in 0..N {
+                let n = (row[j] - mean[j]) * inv_std[j];
+                if let Some(xn) = xn.as_deref_mut() {
+                    xn.push(n);
+                }
+                row[j] = gamma[j] * n + beta[j];
+            }
+        }
+    }
+
+    fn running_inv_std(&self) -> Vec<E> {
+        let eps = E::from_f64(self.eps);
+        self.running_var
+            .value
+            .as_slice()
+            .iter()
+            .map(|&v| E::ONE / (v + eps).sqrt())
+            .collect()
+    }
+}
+
+impl<const N: usize, E: Element> Default for BatchNorm<N, E> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<B: Dim, const N: usize, E: Element> Layer<Tensor<(B, Const<N>), E>> for BatchNorm<N, E> {
+    type Out = Tensor<(B, Const<N>), E>;
+
+    fn forward(&mut self, mut x: Tensor<(B, Const<N>), E>) -> Self::Out {
+        let rows = x.num_rows();
+        let mut cache = std::mem::take(&mut self.cache);
+        if self.mode == Mode::Eval || rows == 0 {
+            let inv_std = self.running_inv_std();
+            let mean = self.running_mean.value.as_slice().to_vec();
+            self.normalise(x.as_mut_slice(), &mean, &inv_std, Some(&mut cache.xn));
+            cache.inv_std = inv_std;
+            cache.batch_stats = false;
+        } else {
+            let count = E::from_f64(rows as f64);
+            let mut mean = vec![E::ZERO; N];
+            for row in x.rows() {
+                mean.iter_mut().zip(row).for_each(|(m, &v)| *m += v);
+            }
+            mean.iter_mut().for_each(|m| *m /= count);
+            let mut var = vec![E::ZERO; N];
+            for row in x.rows() {
+                var.iter_mut()
+                    .zip(row)
+                    .zip(&mean)
+                    .for_each(|((s, &v), &m)| *s += (v - m) * (v - m));
+            }
+            var.iter_mut().for_each(|s| *s /= count);
+            let eps = E::from_f64(self.eps);
+            let inv_std: Vec<E> = var.iter().map(|&v| E::ONE / (v + eps).sqrt()).collect();
+            self.normalise(x.as_mut_slice(), &mean, &inv_std, Some(&mut cache.xn));
+            let (keep, take) = (E::from_f64(self.momentum), E::from_f64(1.0 - self.momentum));
+            let rm = self.running_mean.value.as_mut_slice();
+            rm.iter_mut()
+                .zip(&mean)
+                .for_each(|(r, &m)| *r = keep * *r + take * m);
+            let rv = self.running_var.value.as_mut_slice();
+            rv.iter_mut()
+                .zip(&var)
+                .for_each(|(r, &v)| *r = keep * *r + take * v);
+            cache.inv_std = inv_std;
+            cache.batch_stats = true;
+        }
+        cache.fresh = true;
+        self.cache = cache;
+        x
+    }
+
+    fn backward(&mut self, mut dy: Self::Out) -> Tensor<(B, Const<N>), E> {
+        let cache = &self.cache;
+        assert!(
+            cache.fresh && cache.xn.len() == dy.numel(),
+            "batch norm: {NO_FORWARD}"
+        );
+        let rows = dy.num_rows();
+        let gamma = self.gamma.value.as_slice();
+        // dγ = Σ dy·x̂, dβ = Σ dy.
+        let (dgamma, dbeta) = (
+            self.gamma.grad.as_mut_slice(),
+            self.beta.grad.as_mut_slice(),
+        );
+        dgamma.fill(E::ZERO);
+        dbeta.fill(E::ZERO);
+        for (row, xn) in dy.rows().zip(cache.xn.chunks_exact(N)) {
+            for j in 0..N {
+                dgamma[j] += row[j] * xn[j];
+                dbeta[j] += row[j];
+            }
+        }
+        if cache.batch_stats {
+            // With batch statistics, μ and σ² depend on every row:
+            // dx = γ/σ · (dy − mean(dy) − x̂·mean(dy·x̂)).
+            let count = E::from_f64(rows as f64);
+            for (row, xn) in dy
+                .as_mut_slice()
+                .chunks_exact_mut(N)
+                .zip(cache.xn.chunks_exact(N))
+            {
+                for j in 0..N {
+                    let centred = row[j] - dbeta[j] / count - xn[j] * dgamma[j] / count;
+                    row[j] = gamma[j] * cache.inv_std[j] * centred;
+                }
+            }
+        } else {
+            for row in dy.as_mut_slice().chunks_exact_mut(N) {
+                for j in 0..N {
+                    row[j] *= gamma[j] * cache.inv_std[j];
+                }
+            }
+        }
+        dy
+    }
+
+    fn predict(&self, mut x: Tensor<(B, Const<N>), E>) -> Self::Out {
+        let inv_std = self.running_inv_std();
+        self.normalise(
+            x.as_mut_slice(),
+            self.running_mean.value.as_slice(),
+            &inv_std,
+            None,
+        );
+        x
+    }
+}
+
+impl<B: Dim, D: Dim, E2: Element, const N: usize, E: Element> Signature<Tensor<(B, D), E2>>
+    for BatchNorm<N, E>
+{
+    type Input = Tensor<(B, Const<N>), E>;
+    type Output = Tensor<(B, Const<N>), E>;
+}
+
+impl<const N: usize, E: Element> Parameters for BatchNorm<N, E> {
+    type Elem = E;
+
+    fn visit(&self, path: &ParamPath<'_>, f: &mut dyn FnMut(&ParamPath<'_>, ParamView<'_, E>)) {
+        visit_param(&self.gamma, path, "gamma", f);
+        visit_param(&self.beta, path, "beta", f);
+        visit_param(&self.running_mean, path, "running_mean", f);
+        visit_param(&self.running_var, path, "running_var", f);
+    }
+
+    fn visit_mut(
+        &mut self,
+        path: &ParamPath<'_>,
+        f: &mut dyn FnMut(&ParamPath<'_>, ParamMut<'_, E>),
+    ) {
+        visit_param_mut(&mut self.gamma, path, "gamma", f);
+        visit_param_mut(&mut self.beta, path, "beta", f);
+        visit_param_mut(&mut self.running_mean, path, "running_mean", f);
+        visit_param_mut(&mut self.running_var, path, "running_var", f);
+    }
+
+    fn set_mode(&mut self, mode: Mode) {
+        self.mode = mode;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::grad::numerical_gradient;
+    use crate::prelude::*;
+
+    fn x() -> Tensor<Batch<3>, f64> {
+        Tensor::from_rows(&[
+            [0.5, -1.2, 3.0],
+            [1.0, 0.1, -0.4],
+            [-0.8, 0.9, 1.5],
+            [0.3, 0.3, -0.3],
+        ])
+        .unwrap()
+    }
+
+    #[test]
+    fn training_output_has_zero_mean_and_unit_variance_per_feature() {
+        let y = BatchNorm::<3, f64>::new().forward(x());
+        for j in 0..3 {
+            let col: Vec<f64> = y.rows().map(|r| r[j]).collect();
+            let mean = col.iter().sum::<f64>() / 4.0;
+            let var = col.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / 4.0;
+            assert!(
+                mean.abs() < 1e-12 && (var - 1.0).abs() < 1e-4,
+                "{mean} {var}"
+            );
+        }
+    }
+
+    #[test]
+    fn running_averages_move_by_one_minus_momentum_and_drive_inference() {
+        let mut bn = BatchNorm::<3, f64>::new();
+        bn.forward(x());
+        // Column 0 has mean 0.25: the running mean moves 10 % of the way.
+        assert!((bn.running_mean.value.as_slice()[0] - 0.025).abs() < 1e-15);
+        let y = bn.predict(x());
+        let expect = (0.5 - 0.025) / (bn.running_var.value.as_slice()[0] + 1e-6).sqrt();
+        assert!((y.row(0)[0] - expect).abs() < 1e-12);
+        bn.set_mode(Mode::Eval);
+        assert_eq!(bn.forward(x()), y);
+    }
+
+    #[test]
+    fn input_gradient_matches_central_differences_in_both_modes() {
+        let w = Tensor::<Batch<3>, f64>::from_rows(&[
+            [1.0, -2.0, 0.5],
+            [0.3, 0.8, -1.1],
+            [2.0, 0.1, 0.4],
+            [-0.6, 1.5, 0.9],
+        ])
+        .unwrap();
+        for mode in [Mode::Train, Mode::Eval] {
+            let mut bn = BatchNorm::<3, f64>::new();
+            bn.gamma.value = Tensor::from([1.5, 0.7, -0.4]);
+            bn.beta.value = Tensor::from([0.1, -0.2, 0.3]);
+            bn.running_var.value = Tensor::from([0.5, 2.0, 1.5]);
+            bn.set_mode(mode);
+            let mut probe = bn.clone();
+            bn.forward(x());
+            let dx = bn.backward(w.clone());
+            let numeric = numerical_gradient(
+                |x| {
+                    probe
+                        .forward(x.clone())
+                        .zip_map(&w, |a, b| a * b)
+                        .unwrap()
+                        .sum()
+                },
+                &mut x(),
+            );
+            for (a, n) in dx.as_slice().iter().zip(numeric.as_slice()) {
+                assert!((a - n).abs() < 1e-7, "{mode:?}: {a} vs {n}");
+            }
+        }
+    }
+}
