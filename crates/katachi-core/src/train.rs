@@ -110,67 +110,49 @@ mod tests {
         }
     }
 
-    #[test]
-    fn training_learns_and_the_same_seed_gives_the_same_run() {
-        let run = || {
-            let mut net = (
-                Affine::<784, 10>::zeros(),
-                Relu::new(),
-                Affine::<10, 10>::zeros(),
-            );
-            net.init(Init::He, 3);
-            let (mut loss, mut opt, mut batches) = (
-                SoftmaxWithLoss::new(),
-                Sgd::new(0.5),
-                Batches::new(10, 5, 9),
-            );
-            let losses: Vec<f64> = (1..=30)
-                .map(|epoch| {
-                    train_epoch(
-                        &mut net,
-                        &mut loss,
-                        &mut opt,
-                        &toy(),
-                        &mut batches,
-                        epoch,
-                        |_, _| {},
-                    )
-                    .unwrap()
-                })
-                .collect();
-            (losses, evaluate(&net, &toy()).unwrap())
-        };
-        let (losses, acc) = run();
-        assert!(losses[29] < losses[0] / 10.0, "{losses:?}");
-        assert_eq!(acc, 1.0);
-        assert_eq!(run(), (losses, acc));
-    }
+    type ToyNet = (Affine<784, 10>, Relu, Affine<10, 10>);
 
-    #[test]
-    fn a_diverging_run_stops_with_advice() {
-        let mut net = (
-            Affine::<784, 10>::zeros(),
-            Relu::new(),
-            Affine::<10, 10>::zeros(),
-        );
+    /// `epochs` epochs of SGD at `lr` on the toy set from a fixed seed: the
+    /// network and each epoch's result.
+    fn run(lr: f64, epochs: usize) -> (ToyNet, Vec<Result<f64>>) {
+        let mut net: ToyNet = (Affine::zeros(), Relu::new(), Affine::zeros());
         net.init(Init::He, 3);
-        let (mut loss, mut opt, mut batches) = (
-            SoftmaxWithLoss::new(),
-            Sgd::new(1e30),
-            Batches::new(10, 5, 9),
-        );
-        let err = (1..=5)
-            .map(|e| {
+        let (mut loss, mut opt, mut batches) =
+            (SoftmaxWithLoss::new(), Sgd::new(lr), Batches::new(10, 5, 9));
+        let results = (1..=epochs)
+            .map(|epoch| {
                 train_epoch(
                     &mut net,
                     &mut loss,
                     &mut opt,
                     &toy(),
                     &mut batches,
-                    e,
+                    epoch,
                     |_, _| {},
                 )
             })
+            .collect();
+        (net, results)
+    }
+
+    #[test]
+    fn training_learns_and_the_same_seed_gives_the_same_run() {
+        let learn = || {
+            let (net, results) = run(0.5, 30);
+            let losses: Vec<f64> = results.into_iter().map(Result::unwrap).collect();
+            (losses, evaluate(&net, &toy()).unwrap())
+        };
+        let (losses, acc) = learn();
+        assert!(losses[29] < losses[0] / 10.0, "{losses:?}");
+        assert_eq!(acc, 1.0);
+        assert_eq!(learn(), (losses, acc));
+    }
+
+    #[test]
+    fn a_diverging_run_stops_with_advice() {
+        let (_, results) = run(1e30, 5);
+        let err = results
+            .into_iter()
             .find_map(Result::err)
             .expect("a learning rate of 1e30 diverges");
         assert!(matches!(err, Error::Diverged { .. }), "{err}");

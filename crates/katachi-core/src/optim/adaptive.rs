@@ -33,16 +33,30 @@ impl<E: Element> AdaGrad<E> {
     }
 }
 
+/// The step AdaGrad and RMSProp share: `h ← accumulate(h, g²)`, then
+/// `W ← W − lr·g / (√h + 1e-7)`.
+fn scaled_step<E: Element>(
+    params: &mut dyn Parameters<Elem = E>,
+    (lr, weight_decay): (f64, f64),
+    hs: &mut Vec<Vec<E>>,
+    scratch: &mut Vec<E>,
+    accumulate: impl Fn(E, E) -> E,
+) {
+    let (lr, eps) = (E::from_f64(lr), E::from_f64(EPSILON));
+    for_each(params, weight_decay, scratch, |i, w, g| {
+        let h = state(hs, i, w.len());
+        for ((w, h), &g) in w.iter_mut().zip(h.iter_mut()).zip(g) {
+            *h = accumulate(*h, g * g);
+            *w -= lr * g / (h.sqrt() + eps);
+        }
+    });
+}
+
 impl<E: Element> Optimizer<E> for AdaGrad<E> {
     fn step(&mut self, params: &mut dyn Parameters<Elem = E>) {
-        let (lr, eps) = (E::from_f64(self.lr), E::from_f64(EPSILON));
-        let hs = &mut self.h;
-        for_each(params, self.weight_decay, &mut self.scratch, |i, w, g| {
-            let h = state(hs, i, w.len());
-            for ((w, h), &g) in w.iter_mut().zip(h.iter_mut()).zip(g) {
-                *h += g * g;
-                *w -= lr * g / (h.sqrt() + eps);
-            }
+        let hyper = (self.lr, self.weight_decay);
+        scaled_step(params, hyper, &mut self.h, &mut self.scratch, |h, g2| {
+            h + g2
         });
     }
 }
@@ -82,15 +96,10 @@ impl<E: Element> RmsProp<E> {
 
 impl<E: Element> Optimizer<E> for RmsProp<E> {
     fn step(&mut self, params: &mut dyn Parameters<Elem = E>) {
-        let (lr, eps) = (E::from_f64(self.lr), E::from_f64(EPSILON));
         let (rho, keep) = (E::from_f64(self.decay), E::from_f64(1.0 - self.decay));
-        let hs = &mut self.h;
-        for_each(params, self.weight_decay, &mut self.scratch, |i, w, g| {
-            let h = state(hs, i, w.len());
-            for ((w, h), &g) in w.iter_mut().zip(h.iter_mut()).zip(g) {
-                *h = rho * *h + keep * g * g;
-                *w -= lr * g / (h.sqrt() + eps);
-            }
+        let hyper = (self.lr, self.weight_decay);
+        scaled_step(params, hyper, &mut self.h, &mut self.scratch, |h, g2| {
+            rho * h + keep * g2
         });
     }
 }
