@@ -155,21 +155,73 @@ fn every_f64_kernel_matches_the_reference() {
 }
 
 #[test]
-fn simd_and_portable_kernels_agree_tile_by_tile() {
-    let mut rng = ChaCha8Rng::seed_from_u64(3);
-    let k = 37;
-    let a = random::<f32>(&mut rng, 6 * k);
-    let b = random::<f32>(&mut rng, 16 * k);
-    let mut reference = vec![0.0_f32; 6 * 16];
-    let panel = kernel::APanel::packed(&a, 6);
-    (kernel::portable_f32().run)(k, panel, &b, &mut reference, 16, kernel::WriteBack::Replace);
-    for kernel in kernel::available_f32() {
-        let mut c = vec![0.0_f32; 6 * 16];
-        (kernel.run)(k, panel, &b, &mut c, 16, kernel::WriteBack::Replace);
-        for (x, y) in c.iter().zip(&reference) {
-            assert!((x - y).abs() <= 1e-5, "{}: {x} vs {y}", kernel.name);
+fn every_kernel_computes_a_tile_like_the_naive_sum() {
+    fn check<E: Float>(kernels: Vec<&'static MicroKernel<E>>) {
+        let mut rng = ChaCha8Rng::seed_from_u64(3);
+        for kernel in kernels {
+            let (mr, nr, k) = (kernel.mr, kernel.nr, 37);
+            let a = random::<E>(&mut rng, mr * k);
+            let b = random::<E>(&mut rng, nr * k);
+            let mut c = vec![E::ZERO; mr * nr];
+            (kernel.run)(
+                k,
+                kernel::APanel::packed(&a, mr),
+                &b,
+                &mut c,
+                nr,
+                kernel::WriteBack::Replace,
+            );
+            for i in 0..mr {
+                for j in 0..nr {
+                    let want: f64 = (0..k)
+                        .map(|p| a[p * mr + i].to_f64() * b[p * nr + j].to_f64())
+                        .sum();
+                    let got = c[i * nr + j].to_f64();
+                    assert!(
+                        (got - want).abs() <= tolerance::<E>(k) * (1.0 + want.abs()),
+                        "{} {}: ({i}, {j})",
+                        kernel.name,
+                        E::NAME
+                    );
+                }
+            }
         }
     }
+    check::<f32>(kernel::available_f32());
+    check::<f64>(kernel::available_f64());
+}
+
+#[test]
+fn every_kernel_gives_the_same_bits() {
+    // NR only decides which columns a tile holds, not how any element is
+    // summed: every FMA kernel must agree with the others bit for bit.
+    let mut rng = ChaCha8Rng::seed_from_u64(11);
+    let (m, k, n) = (37, 300, 70);
+    let a = random::<f32>(&mut rng, m * k);
+    let b = random::<f32>(&mut rng, k * n);
+    let results: Vec<Vec<f32>> = kernel::available_f32()
+        .into_iter()
+        .filter(|kernel| kernel.name != "portable")
+        .map(|kernel| {
+            let mut c = vec![0.0; m * n];
+            let dst = MatMut::row_major(&mut c, m, n);
+            gemm_packed_with(
+                kernel,
+                crate::gemm::BLOCKING_F32,
+                dst,
+                Accum::Replace,
+                None,
+                MatRef::row_major(&a, m, k),
+                MatRef::row_major(&b, k, n),
+                Par::Seq,
+            );
+            c
+        })
+        .collect();
+    assert!(
+        results.windows(2).all(|w| w[0] == w[1]),
+        "SIMD kernels disagree"
+    );
 }
 
 #[test]

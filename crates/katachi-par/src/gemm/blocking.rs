@@ -1,6 +1,6 @@
 //! Cache blocking: how big a piece of each operand the loops work on.
 //!
-//! Sized for the micro-kernels (6×16 `f32`, 6×8 `f64`) and common x86 caches
+//! Sized for the micro-kernels (6×16 or 6×32 `f32`, 6×8 or 6×16 `f64`) and common x86 caches
 //! (32 KiB L1d, ≥ 512 KiB L2, a few MiB of L3 per core).
 
 /// Block sizes for one element type.

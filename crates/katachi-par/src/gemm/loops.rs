@@ -25,7 +25,7 @@ const PARALLEL_PACK: usize = 1 << 18;
 const SHARED_PACK_FROM: usize = 1 << 17;
 
 /// The largest tile any kernel computes, for the edge scratch tile.
-const MAX_TILE: usize = 128;
+const MAX_TILE: usize = 192;
 
 /// `dst ← (dst +) lhs·rhs (+ bias)` with `kernel`; shapes already checked.
 #[allow(clippy::too_many_arguments)]
@@ -228,9 +228,11 @@ impl BlockGrid {
             })
     }
 
-    /// Elements of the whole packed B~.
+    /// Elements of the whole packed B~: the blocks' lengths added up (a
+    /// column block narrower than a whole number of panels is padded on its
+    /// own, so this is not simply `ceil(n / NR)·NR·k`).
     fn packed_len(self) -> usize {
-        self.n.div_ceil(self.nr) * self.nr * self.k
+        self.iter().map(|(_, _, _, len)| len).sum()
     }
 }
 

@@ -159,7 +159,9 @@ pub(crate) fn pack_b<E: Float>(
     let pack_panel = |(panel, out): (usize, &mut [E])| {
         let col0 = j0 + panel * nr;
         let cols = nr.min(j0 + nc - col0);
-        if b.cs == 1 && cols == nr && nr == 16 {
+        if b.cs == 1 && cols == nr && nr == 32 {
+            copy_rows::<E, 32>(out, &b.data[p0 * b.rs + col0..], b.rs, kc);
+        } else if b.cs == 1 && cols == nr && nr == 16 {
             copy_rows::<E, 16>(out, &b.data[p0 * b.rs + col0..], b.rs, kc);
         } else if b.cs == 1 && cols == nr && nr == 8 {
             copy_rows::<E, 8>(out, &b.data[p0 * b.rs + col0..], b.rs, kc);

@@ -138,6 +138,10 @@ pub(crate) fn portable_f64() -> &'static MicroKernel<f64> {
 pub(crate) fn available_f32() -> Vec<&'static MicroKernel<f32>> {
     let mut all = Vec::new();
     #[cfg(target_arch = "x86_64")]
+    if x86::has_avx512f() {
+        all.push(&x86::F32_AVX512);
+    }
+    #[cfg(target_arch = "x86_64")]
     if x86::has_avx2_fma() {
         all.push(&x86::F32_AVX2);
     }
@@ -148,6 +152,10 @@ pub(crate) fn available_f32() -> Vec<&'static MicroKernel<f32>> {
 /// See [`available_f32`].
 pub(crate) fn available_f64() -> Vec<&'static MicroKernel<f64>> {
     let mut all = Vec::new();
+    #[cfg(target_arch = "x86_64")]
+    if x86::has_avx512f() {
+        all.push(&x86::F64_AVX512);
+    }
     #[cfg(target_arch = "x86_64")]
     if x86::has_avx2_fma() {
         all.push(&x86::F64_AVX2);
