@@ -5,6 +5,9 @@
 use katachi::grad::gradient_check;
 use katachi::prelude::*;
 
+mod common;
+use common::{batch, labels};
+
 /// The book's two-layer net.
 #[derive(Network, Default, Clone)]
 struct TwoLayerNet {
@@ -43,20 +46,6 @@ struct Nested {
     head: Affine<7, 3, f64>,
     #[network(skip)]
     epochs_seen: u32,
-}
-
-fn batch() -> Tensor<Batch<6>, f64> {
-    Tensor::from_rows(&[
-        [0.5, -1.2, 0.3, 2.0, -0.1, 0.7],
-        [1.0, 0.1, -0.4, -0.6, 0.9, -1.5],
-        [-0.8, 0.9, 1.5, 0.2, 0.4, 0.0],
-        [0.3, 0.3, -0.3, 1.1, -2.0, 0.6],
-    ])
-    .unwrap()
-}
-
-fn labels() -> Labels<3> {
-    Labels::new(vec![2, 0, 1, 1]).unwrap()
 }
 
 #[test]

@@ -5,6 +5,9 @@
 use katachi::grad::gradient_check;
 use katachi::prelude::*;
 
+mod common;
+use common::{batch, labels};
+
 #[derive(Network, Default)]
 struct Block {
     affine: Affine<6, 5, f64>,
@@ -17,16 +20,6 @@ struct Block {
 struct Net {
     block: Block,
     head: Affine<5, 3, f64>,
-}
-
-fn batch() -> Tensor<Batch<6>, f64> {
-    Tensor::from_rows(&[
-        [0.5, -1.2, 0.3, 2.0, -0.1, 0.7],
-        [1.0, 0.1, -0.4, -0.6, 0.9, -1.5],
-        [-0.8, 0.9, 1.5, 0.2, 0.4, 0.0],
-        [0.3, 0.3, -0.3, 1.1, -2.0, 0.6],
-    ])
-    .unwrap()
 }
 
 #[test]
@@ -62,7 +55,7 @@ fn batch_norm_passes_the_gradient_check_inside_a_network() {
     // Dropout's mask would change between the probes: check with it off,
     // BatchNorm still on batch statistics.
     net.block.dropout.ratio = 0.0;
-    let t = Labels::<3>::new(vec![2, 0, 1, 1]).unwrap();
+    let t = labels();
     let report = gradient_check(&mut net, &mut SoftmaxWithLoss::new(), &batch(), &t).unwrap();
     let names: Vec<_> = report.params.iter().map(|p| p.name.as_str()).collect();
     assert_eq!(

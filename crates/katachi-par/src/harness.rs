@@ -6,7 +6,7 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 use crate::gemm::kernel::{self, MicroKernel};
-use crate::gemm::{Blocking, gemm_packed_with, gemm_with_bias};
+use crate::gemm::{Blocking, Product, gemm_packed_with, gemm_with_bias};
 use crate::{Accum, Float, MatMut, MatRef, Par};
 
 /// Extents that hit every edge: 1, 2, below and above each tile size, the
@@ -99,14 +99,17 @@ fn check_kernel_blocking<E: Float>(kernel: &MicroKernel<E>, blocking: Blocking, 
                 (Accum::Replace, true),
             ][mode];
             let dst = MatMut::with_row_stride(&mut c, m, n, n + 2);
+            let row_bias = with_bias.then_some(&bias[..]);
             gemm_packed_with(
                 kernel,
                 blocking,
-                dst,
-                accum,
-                with_bias.then_some(&bias[..]),
-                lhs,
-                rhs,
+                Product {
+                    dst,
+                    accum,
+                    bias: row_bias,
+                    lhs,
+                    rhs,
+                },
                 Par::Rayon,
             );
             for i in 0..m {
@@ -205,16 +208,15 @@ fn every_kernel_gives_the_same_bits() {
         .map(|kernel| {
             let mut c = vec![0.0; m * n];
             let dst = MatMut::row_major(&mut c, m, n);
-            gemm_packed_with(
-                kernel,
-                crate::gemm::BLOCKING_F32,
+            let (lhs, rhs) = (MatRef::row_major(&a, m, k), MatRef::row_major(&b, k, n));
+            let product = Product {
                 dst,
-                Accum::Replace,
-                None,
-                MatRef::row_major(&a, m, k),
-                MatRef::row_major(&b, k, n),
-                Par::Seq,
-            );
+                accum: Accum::Replace,
+                bias: None,
+                lhs,
+                rhs,
+            };
+            gemm_packed_with(kernel, crate::gemm::BLOCKING_F32, product, Par::Seq);
             c
         })
         .collect();

@@ -13,8 +13,8 @@ use rayon::prelude::*;
 use super::blocking::Blocking;
 use super::kernel::{APanel, MicroKernel, WriteBack};
 use super::pack::{pack_a, pack_b};
-use super::{Accum, TaskScratch};
-use crate::{Float, MatMut, MatRef, Par};
+use super::{Accum, Product, TaskScratch};
+use crate::{Float, MatRef, Par};
 
 /// Packing B~ is split across threads only from this many elements: a
 /// smaller block packs in less time than it takes to hand it out.
@@ -27,18 +27,20 @@ const SHARED_PACK_FROM: usize = 1 << 17;
 /// The largest tile any kernel computes, for the edge scratch tile.
 const MAX_TILE: usize = 192;
 
-/// `dst ← (dst +) lhs·rhs (+ bias)` with `kernel`; shapes already checked.
-#[allow(clippy::too_many_arguments)]
+/// A [`Product`] with `kernel` under `blocking`.
 pub(crate) fn gemm_packed<E: Float>(
     kernel: &MicroKernel<E>,
     blocking: Blocking,
-    dst: MatMut<'_, E>,
-    accum: Accum,
-    bias: Option<&[E]>,
-    lhs: MatRef<'_, E>,
-    rhs: MatRef<'_, E>,
+    product: Product<'_, E>,
     par: Par,
 ) {
+    let Product {
+        dst,
+        accum,
+        bias,
+        lhs,
+        rhs,
+    } = product;
     let (m, n, k) = (dst.rows, dst.cols, lhs.cols);
     let (mr, nr, rs) = (kernel.mr, kernel.nr, dst.rs);
     assert!(

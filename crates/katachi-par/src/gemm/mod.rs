@@ -114,28 +114,45 @@ pub(crate) fn gemm_with_bias<E: Float>(
             "gemm: a bias only goes with Accum::Replace"
         );
     }
-    if dst.rows * dst.cols * lhs.cols < PACKING_PAYS_FROM {
-        simple::gemm(dst, accum, bias, lhs, rhs, par);
+    let small = dst.rows * dst.cols * lhs.cols < PACKING_PAYS_FROM;
+    let product = Product {
+        dst,
+        accum,
+        bias,
+        lhs,
+        rhs,
+    };
+    if small {
+        simple::gemm(product, par);
     } else {
-        loops::gemm_packed(E::kernel(), E::blocking(), dst, accum, bias, lhs, rhs, par);
+        loops::gemm_packed(E::kernel(), E::blocking(), product, par);
     }
+}
+
+/// One product, its shapes already checked: `dst ← (dst +) lhs·rhs (+ bias)`.
+pub(crate) struct Product<'a, E> {
+    /// `C`, `m × n`.
+    pub(crate) dst: MatMut<'a, E>,
+    /// Overwrite or add.
+    pub(crate) accum: Accum,
+    /// A row added to `C` on overwrite (`n` elements).
+    pub(crate) bias: Option<&'a [E]>,
+    /// `A`, `m × k`.
+    pub(crate) lhs: MatRef<'a, E>,
+    /// `B`, `k × n`.
+    pub(crate) rhs: MatRef<'a, E>,
 }
 
 /// Runs the packed loops with a chosen kernel and blocking (for the test
 /// harness).
 #[cfg(test)]
-#[allow(clippy::too_many_arguments)]
 pub(crate) fn gemm_packed_with<E: Float>(
     kernel: &kernel::MicroKernel<E>,
     blocking: Blocking,
-    dst: MatMut<'_, E>,
-    accum: Accum,
-    bias: Option<&[E]>,
-    lhs: MatRef<'_, E>,
-    rhs: MatRef<'_, E>,
+    product: Product<'_, E>,
     par: Par,
 ) {
-    loops::gemm_packed(kernel, blocking, dst, accum, bias, lhs, rhs, par);
+    loops::gemm_packed(kernel, blocking, product, par);
 }
 
 pub(crate) use blocking::Blocking;

@@ -4,21 +4,21 @@
 
 use rayon::prelude::*;
 
-use super::Accum;
-use crate::{Float, MatMut, MatRef, Par};
+use super::{Accum, Product};
+use crate::{Float, MatRef, Par};
 
 /// Rows handed to one rayon task.
 const ROWS_PER_TASK: usize = 8;
 
-/// `dst ← (dst +) lhs·rhs (+ bias)`; shapes already checked by the caller.
-pub(crate) fn gemm<E: Float>(
-    dst: MatMut<'_, E>,
-    accum: Accum,
-    bias: Option<&[E]>,
-    lhs: MatRef<'_, E>,
-    rhs: MatRef<'_, E>,
-    par: Par,
-) {
+/// A [`Product`], row by row.
+pub(crate) fn gemm<E: Float>(product: Product<'_, E>, par: Par) {
+    let Product {
+        dst,
+        accum,
+        bias,
+        lhs,
+        rhs,
+    } = product;
     let (m, n, k) = (dst.rows, dst.cols, lhs.cols);
     if m == 0 || n == 0 {
         return;
