@@ -8,6 +8,8 @@
 //!   [`MatMut`]), so transposed operands need no copy.
 //! - [`affine`]: the three products of an affine layer (`Y = XW + b`,
 //!   `dW = XᵀdY`, `dX = dYWᵀ`) and the bias gradient (column sums of `dY`).
+//! - [`conv`]: 2-D convolution by im2col and the GEMM, forward and backward.
+//! - [`pool`]: max pooling, forward and backward.
 //! - [`softmax_xent`]: fused row-wise softmax + cross-entropy, forward and
 //!   backward, with integer labels or one-hot targets.
 //!
@@ -37,10 +39,12 @@
 #![deny(unsafe_code)]
 
 pub mod affine;
+pub mod conv;
 mod float;
 mod gemm;
 mod matrix;
 mod par;
+pub mod pool;
 pub mod softmax_xent;
 
 pub use float::Float;
