@@ -8,7 +8,7 @@
 //! both shapes, instead of an unsatisfied bound deep in a generic impl.
 
 use crate::Element;
-use crate::shape::{Const, Dim, SampleShape, Shape};
+use crate::shape::{Const, Dim, Nest, SampleShape, Shape};
 use crate::tensor::Tensor;
 
 /// The input a layer accepts and the output it gives when `X` arrives.
@@ -41,20 +41,34 @@ pub trait FixedInput {
     type Input;
 }
 
-/// A tensor's per-sample type, for messages: see [`SampleShape`].
+/// A tensor's per-sample type and shape, for compile-time checks: see
+/// [`SampleShape`].
 pub trait HasSample {
     /// One sample as an array type, e.g. `[f32; 784]`.
     type Sample;
+    /// The tensor's shape type.
+    type Shape: Shape;
 }
 
-impl<S: SampleShape, E: Element> HasSample for Tensor<S, E> {
+impl<S: SampleShape, E: Element + Nest> HasSample for Tensor<S, E> {
     type Sample = S::Sample<E>;
+    type Shape = S;
 }
 
 impl<B: Dim, D: Dim, E2: Element, const I: usize, const O: usize, E: Element>
     Signature<Tensor<(B, D), E2>> for super::Affine<I, O, E>
 {
-    type Input = Tensor<(B, Const<I>), E>;
+    type Input = Tensor<(B, D::Expect<I>), E>;
+    type Output = Tensor<(B, Const<O>), E>;
+}
+
+/// Maps arriving where rows are due (a `Flatten` forgotten): the layer would
+/// take `[_, I]` rows, so the check reports both shapes, e.g. "`affine1`
+/// takes [_, 17280] but `conv1` produces [_, 30, 24, 24]".
+impl<B: Dim, C: Dim, H: Dim, W: Dim, E2: Element, const I: usize, const O: usize, E: Element>
+    Signature<Tensor<(B, C, H, W), E2>> for super::Affine<I, O, E>
+{
+    type Input = Tensor<(B, W::Expect<I>), E>;
     type Output = Tensor<(B, Const<O>), E>;
 }
 

@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use super::extent::{Nest, WindowFault};
+
 /// One extent of a shape.
 ///
 /// `Const<N>` fixes the extent in the type, so a mismatch is a compile error;
@@ -13,8 +15,23 @@ pub trait Dim: Copy + fmt::Debug + Eq + Send + Sync + 'static {
 
     /// `N` elements of `T` as a Rust type: `[T; N]` for `Const<N>`, `Vec<T>`
     /// for a runtime extent. Only used to name shapes in compile errors,
-    /// where `[f32; 784]` reads better than any generic type.
-    type Array<T>;
+    /// where `[f32; 784]` reads better than any generic type. A computed
+    /// extent ([`Window`](super::Window), [`Flat`](super::Flat)) gives
+    /// [`Deferred`](super::Deferred): its shape is compared by value instead.
+    type Array<T: Nest>: Nest;
+
+    /// What a layer that wants `N` here declares it takes, where this extent
+    /// arrives: `Const<N>` for a plain extent, so a mismatch is a type error
+    /// naming both numbers; the computed extent itself otherwise, so that
+    /// the sizes are compared by value (see [`Derived`]).
+    type Expect<const N: usize>: Dim;
+
+    /// Whether the extent is well defined: false for a window larger than
+    /// its (padded) input, or anything computed from such an extent.
+    const FITS: bool = true;
+
+    /// The window that does not fit, when this extent is the one at fault.
+    const FAULT: Option<WindowFault> = None;
 
     /// The extent.
     fn size(&self) -> usize;
@@ -26,7 +43,8 @@ pub trait Dim: Copy + fmt::Debug + Eq + Send + Sync + 'static {
 
 impl Dim for usize {
     const STATIC: Option<usize> = None;
-    type Array<T> = Vec<T>;
+    type Array<T: Nest> = T::Runtime;
+    type Expect<const N: usize> = Const<N>;
 
     fn size(&self) -> usize {
         *self
@@ -55,7 +73,8 @@ impl<const N: usize> fmt::Debug for Const<N> {
 
 impl<const N: usize> Dim for Const<N> {
     const STATIC: Option<usize> = Some(N);
-    type Array<T> = [T; N];
+    type Array<T: Nest> = T::Wrap<N>;
+    type Expect<const M: usize> = Const<M>;
 
     fn size(&self) -> usize {
         N
@@ -75,3 +94,12 @@ pub trait ConstDim: Dim + Default {
 impl<const N: usize> ConstDim for Const<N> {
     const SIZE: usize = N;
 }
+
+/// An extent computed from others at compile time (a convolution's output,
+/// a flattened sample), as opposed to one written as `Const<N>`.
+///
+/// Stable Rust cannot turn `(H + 2P − K) / S + 1` back into a `Const<_>`, so
+/// such extents stay types ([`Window`](super::Window), [`Flat`](super::Flat))
+/// whose size is an associated constant. A layer that wants `N` where one
+/// arrives accepts it and compares the sizes when the network is checked.
+pub trait Derived: ConstDim {}

@@ -17,15 +17,19 @@
 //!
 //! # Extent arithmetic
 //!
-//! Output extents that stable const generics cannot compute (flatten,
-//! convolution, pooling) belong in this module, done with `typenum`
-//! (re-exported here as [`typenum`]) and mapped back to [`Const`], so a user
-//! never spells a typenum type and errors print plain numbers.
+//! Output extents that stable const generics cannot compute (convolution,
+//! pooling, flatten) are types whose size is an associated constant:
+//! [`Window`] and [`Flat`], see the [`extent`](Window) docs. They print as
+//! plain numbers, and layers name them for you: a user writes
+//! `Conv2d<1, 30, 5>` and never spells an extent type.
 
 mod dim;
+mod extent;
+mod message;
 
-pub use dim::{Const, ConstDim, Dim};
-pub use typenum;
+pub use dim::{Const, ConstDim, Derived, Dim};
+pub use extent::{Deferred, Expected, Flat, Nest, Window, WindowFault};
+pub use message::{ConstMessage, mismatch_message, window_message};
 
 use std::fmt::Debug;
 
@@ -63,6 +67,17 @@ pub trait Shape: Copy + Debug + Eq + Send + Sync + 'static {
         dims.iter().take(dims.len().saturating_sub(1)).product()
     }
 
+    /// The static extents, `None` for runtime ones, padded with `None` to
+    /// four axes: what compile-time shape checks compare.
+    const STATIC_DIMS: [Option<usize>; 4];
+
+    /// Whether every extent is well defined (see [`Dim::FITS`]).
+    const FITS: bool;
+
+    /// The first window that does not fit, if one of the extents is the
+    /// one at fault (see [`Dim::FAULT`]).
+    const FAULT: Option<WindowFault>;
+
     /// The extents written as `[100, 784]`.
     fn describe(&self) -> String {
         format_dims(self.dims().as_ref().iter().map(|d| d.to_string()))
@@ -79,20 +94,20 @@ pub trait Shape: Copy + Debug + Eq + Send + Sync + 'static {
 /// mismatch reads "`affine2` takes [f32; 60] but `relu1` produces [f32; 50]".
 pub trait SampleShape: Shape {
     /// One sample with elements `E`, as an array type.
-    type Sample<E>;
+    type Sample<E: Nest>;
 }
 
 impl<A: Dim> SampleShape for (A,) {
-    type Sample<E> = E;
+    type Sample<E: Nest> = E;
 }
 impl<A: Dim, B: Dim> SampleShape for (A, B) {
-    type Sample<E> = B::Array<E>;
+    type Sample<E: Nest> = B::Array<E>;
 }
 impl<A: Dim, B: Dim, C: Dim> SampleShape for (A, B, C) {
-    type Sample<E> = B::Array<C::Array<E>>;
+    type Sample<E: Nest> = B::Array<C::Array<E>>;
 }
 impl<A: Dim, B: Dim, C: Dim, D: Dim> SampleShape for (A, B, C, D) {
-    type Sample<E> = B::Array<C::Array<D::Array<E>>>;
+    type Sample<E: Nest> = B::Array<C::Array<D::Array<E>>>;
 }
 
 /// A shape whose extents are all static: it has exactly one value.
@@ -107,6 +122,17 @@ pub trait HasRows: Shape {
     fn rows_shape(&self) -> Self::Rows;
 }
 
+const fn first_fault(faults: &[Option<WindowFault>]) -> Option<WindowFault> {
+    let mut i = 0;
+    while i < faults.len() {
+        if faults[i].is_some() {
+            return faults[i];
+        }
+        i += 1;
+    }
+    None
+}
+
 fn format_dims(dims: impl Iterator<Item = String>) -> String {
     format!("[{}]", dims.collect::<Vec<_>>().join(", "))
 }
@@ -118,6 +144,9 @@ fn pattern_of<D: Dim>() -> String {
 impl Shape for () {
     const RANK: usize = 0;
     type Dims = [usize; 0];
+    const STATIC_DIMS: [Option<usize>; 4] = [None; 4];
+    const FITS: bool = true;
+    const FAULT: Option<WindowFault> = None;
 
     fn dims(&self) -> [usize; 0] {
         []
@@ -139,6 +168,13 @@ macro_rules! tuple_shape {
         impl<$($D: Dim),+> Shape for ($($D,)+) {
             const RANK: usize = $rank;
             type Dims = [usize; $rank];
+            const STATIC_DIMS: [Option<usize>; 4] = {
+                let mut dims = [None; 4];
+                $(dims[$i] = $D::STATIC;)+
+                dims
+            };
+            const FITS: bool = $($D::FITS)&&+;
+            const FAULT: Option<WindowFault> = first_fault(&[$($D::FAULT),+]);
 
             fn dims(&self) -> [usize; $rank] {
                 [$(self.$i.size()),+]
@@ -188,6 +224,10 @@ pub type Rank4<const M: usize, const N: usize, const O: usize, const P: usize> =
     (Const<M>, Const<N>, Const<O>, Const<P>);
 /// A batch of `N`-wide rows whose batch size is known at run time.
 pub type Batch<const N: usize> = (usize, Const<N>);
+/// A batch of `C × H × W` images (NCHW) whose batch size is known at run
+/// time: `Nchw<1, 28, 28>` for MNIST as a convolutional network takes it.
+pub type Nchw<const C: usize, const H: usize, const W: usize> =
+    (usize, Const<C>, Const<H>, Const<W>);
 
 #[cfg(test)]
 mod tests {
