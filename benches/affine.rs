@@ -26,7 +26,8 @@ fn affine(c: &mut Criterion) {
             || (x.clone(), dy.clone()),
             |(x, dy)| {
                 let _ = layer.forward(x);
-                layer.backward(dy)
+                let dx: Tensor<Batch<784>> = layer.backward(dy);
+                dx
             },
             BatchSize::SmallInput,
         )
@@ -37,7 +38,7 @@ fn affine(c: &mut Criterion) {
             || (x.clone(), dy.clone()),
             |(x, dy)| {
                 let _ = layer.forward(x);
-                layer.backward_params(dy)
+                Layer::<Tensor<Batch<784>>>::backward_params(&mut layer, dy)
             },
             BatchSize::SmallInput,
         )

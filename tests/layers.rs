@@ -64,7 +64,8 @@ fn affine_parameter_gradients_are_the_book_formulas() {
     let x = input();
     affine.forward(x.clone());
     let dy: Tensor<Batch<2>, f64> = Tensor::from_rows(&[[1.0, 2.0], [3.0, -1.0]]).unwrap();
-    affine.backward(dy.clone());
+    // The input type is named: an `Affine` also takes computed widths (after `Flatten`).
+    let _: Tensor<Batch<3>, f64> = affine.backward(dy.clone());
     // dW[i][j] = Σ_n x[n][i] dy[n][j]; db[j] = Σ_n dy[n][j].
     for i in 0..3 {
         for j in 0..2 {

@@ -55,13 +55,13 @@ pub mod prelude {
     pub use crate::grad::{gradient_check, numerical_gradient};
     pub use crate::init::Init;
     pub use crate::layer::{
-        Add, Affine, BatchNorm, Dropout, IdentityWithLoss, Layer, Loss, LossBackward, Mul, Relu,
-        Sigmoid, SoftmaxWithLoss, Tanh, backprop,
+        Add, Affine, BatchNorm, Conv2d, Dropout, Flatten, IdentityWithLoss, Layer, Loss,
+        LossBackward, MaxPool2d, Mul, Relu, Sigmoid, SoftmaxWithLoss, Tanh, backprop,
     };
     pub use crate::layer::{FixedInput, Network, Signature};
     pub use crate::optim::{AdaGrad, Adam, Momentum, Optimizer, RmsProp, Sgd};
     pub use crate::param::{Mode, Param, ParamPath, Parameters};
-    pub use crate::shape::{Batch, Const, Dim, Rank0, Rank1, Rank2, Rank3, Rank4, Shape};
+    pub use crate::shape::{Batch, Const, Dim, Nchw, Rank0, Rank1, Rank2, Rank3, Rank4, Shape};
     pub use crate::tensor::Tensor;
     pub use crate::{Element, Error, Labels};
 }

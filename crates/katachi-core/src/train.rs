@@ -7,7 +7,7 @@ use crate::labels::Labels;
 use crate::layer::{Layer, Loss, backprop};
 use crate::optim::Optimizer;
 use crate::param::Parameters;
-use crate::shape::Batch;
+use crate::shape::{Batch, Shape};
 use crate::tensor::Tensor;
 use crate::{Element, Error, Result};
 
@@ -22,21 +22,22 @@ const EVAL_CHUNK: usize = 1000;
 /// [`Error::Diverged`] as soon as a loss is NaN or infinite;
 /// what the loss returns for mismatched targets.
 #[allow(clippy::too_many_arguments)]
-pub fn train_epoch<const I: usize, const C: usize, E, N, L, O>(
+pub fn train_epoch<S, const C: usize, E, D, N, L, O>(
     net: &mut N,
     loss: &mut L,
     optimizer: &mut O,
-    data: &Split<E>,
+    data: &D,
     batches: &mut Batches,
     epoch: usize,
     mut after_step: impl FnMut(usize, f64),
 ) -> Result<f64>
 where
+    S: Shape,
     E: Element,
-    N: Layer<Tensor<Batch<I>, E>> + Parameters<Elem = E>,
+    D: Images<S, C, E> + ?Sized,
+    N: Layer<Tensor<S, E>> + Parameters<Elem = E>,
     L: Loss<N::Out, Labels<C>, Elem = E>,
     O: Optimizer<E> + ?Sized,
-    Split<E>: Images<I, C, E>,
 {
     let (images, labels) = data.parts();
     let mut total = 0.0;
@@ -65,11 +66,12 @@ where
 ///
 /// # Errors
 /// Only if the labels do not fit the output (they always do for a `Split`).
-pub fn evaluate<const I: usize, const C: usize, E, N>(net: &N, data: &Split<E>) -> Result<f64>
+pub fn evaluate<S, const C: usize, E, D, N>(net: &N, data: &D) -> Result<f64>
 where
+    S: Shape,
     E: Element,
-    N: Layer<Tensor<Batch<I>, E>, Out = Tensor<Batch<C>, E>>,
-    Split<E>: Images<I, C, E>,
+    D: Images<S, C, E> + ?Sized,
+    N: Layer<Tensor<S, E>, Out = Tensor<Batch<C>, E>>,
 {
     let (images, labels) = data.parts();
     let n = labels.len();
@@ -83,15 +85,24 @@ where
     Ok(if n == 0 { 0.0 } else { correct / n as f64 })
 }
 
-/// A data split as images of `I` values and labels of `C` classes.
-pub trait Images<const I: usize, const C: usize, E: Element> {
-    /// The images and their labels.
-    fn parts(&self) -> (&Tensor<Batch<I>, E>, &Labels<C>);
+/// A labelled data set: samples of shape `S` (the batch axis first) and
+/// their labels among `C` classes. MNIST's [`Split`] gives 784-wide rows;
+/// a pair `(images, labels)` gives whatever shape its tensor has, e.g.
+/// `(split.images_nchw(), split.labels.clone())` for a convolutional network.
+pub trait Images<S: Shape, const C: usize, E: Element> {
+    /// The samples and their labels.
+    fn parts(&self) -> (&Tensor<S, E>, &Labels<C>);
 }
 
-impl<E: Element> Images<784, 10, E> for Split<E> {
+impl<E: Element> Images<Batch<784>, 10, E> for Split<E> {
     fn parts(&self) -> (&Tensor<Batch<784>, E>, &Labels<10>) {
         (&self.images, &self.labels)
+    }
+}
+
+impl<S: Shape, const C: usize, E: Element> Images<S, C, E> for (Tensor<S, E>, Labels<C>) {
+    fn parts(&self) -> (&Tensor<S, E>, &Labels<C>) {
+        (&self.0, &self.1)
     }
 }
 

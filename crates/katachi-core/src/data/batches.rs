@@ -6,7 +6,7 @@ use rand::seq::SliceRandom;
 use rand_chacha::ChaCha8Rng;
 
 use crate::Element;
-use crate::shape::{Batch, Const};
+use crate::shape::Shape;
 use crate::tensor::Tensor;
 
 /// Shuffled index batches over `n` examples.
@@ -54,19 +54,34 @@ impl Batches {
     }
 }
 
-/// The rows `rows` of `src`, in that order, as a new batch.
+/// The samples `rows` of `src` (indices along its first, batch, axis), in
+/// that order, as a new batch: rows of a `[n, 784]` matrix, images of a
+/// `[n, 1, 28, 28]` stack.
 ///
 /// # Panics
-/// If a row index is out of range.
-pub fn gather_rows<const N: usize, E: Element>(
-    src: &Tensor<Batch<N>, E>,
-    rows: &[usize],
-) -> Tensor<Batch<N>, E> {
-    let mut data = Vec::with_capacity(rows.len() * N);
+/// If a row index is out of range, or the batch extent of `S` is static.
+///
+/// ```
+/// use katachi_core::prelude::*;
+/// use katachi_core::data::gather_rows;
+/// let images = Tensor::<Nchw<1, 1, 2>>::from_vec((3, Const, Const, Const), vec![0.0, 1.0, 2.0, 3.0, 4.0, 5.0])?;
+/// assert_eq!(gather_rows(&images, &[2, 0]).as_slice(), &[4.0, 5.0, 0.0, 1.0]);
+/// # Ok::<(), katachi_core::Error>(())
+/// ```
+pub fn gather_rows<S: Shape, E: Element>(src: &Tensor<S, E>, rows: &[usize]) -> Tensor<S, E> {
+    let mut dims = src.dims().as_ref().to_vec();
+    let n = dims.first().copied().unwrap_or(1);
+    let sample = src.numel().checked_div(n).unwrap_or(0);
+    let mut data = Vec::with_capacity(rows.len() * sample);
     for &r in rows {
-        data.extend_from_slice(src.row(r));
+        assert!(r < n, "gather_rows: sample {r} of {n}");
+        data.extend_from_slice(&src.as_slice()[r * sample..][..sample]);
     }
-    Tensor::from_vec((rows.len(), Const), data).expect("rows × N elements")
+    if let Some(batch) = dims.first_mut() {
+        *batch = rows.len();
+    }
+    let shape = S::from_dims(&dims).expect("gather_rows: the batch extent must be a runtime one");
+    Tensor::from_vec(shape, data).expect("rows × sample elements")
 }
 
 #[cfg(test)]
@@ -94,7 +109,8 @@ mod tests {
 
     #[test]
     fn gather_keeps_row_order() {
-        let t = Tensor::<Batch<2>>::from_rows(&[[0.0, 1.0], [2.0, 3.0], [4.0, 5.0]]).unwrap();
+        let t = Tensor::<crate::shape::Batch<2>>::from_rows(&[[0.0, 1.0], [2.0, 3.0], [4.0, 5.0]])
+            .unwrap();
         assert_eq!(gather_rows(&t, &[2, 0]).as_slice(), &[4.0, 5.0, 0.0, 1.0]);
     }
 }

@@ -10,7 +10,7 @@ use crate::init::Init;
 use crate::param::{
     Param, ParamMut, ParamPath, ParamView, Parameters, Role, visit_param, visit_param_mut,
 };
-use crate::shape::{Const, Dim, Rank1, Rank2};
+use crate::shape::{Const, ConstDim, Derived, Dim, Rank1, Rank2, mismatch_message};
 use crate::tensor::Tensor;
 
 /// The affine (fully connected) layer of chapter 5: `Y = X·W + b`.
@@ -22,6 +22,12 @@ use crate::tensor::Tensor;
 ///
 /// Backward stores `dW = Xᵀ·dY` and `db = Σ_rows dY` and returns `dX = dY·Wᵀ`.
 ///
+/// Besides `[batch, I]` rows, the layer takes the rows [`Flatten`](super::Flatten)
+/// makes of convolution maps, whose width the compiler computes and checks
+/// to be `I` (see [`Width`]). So where nothing else fixes the input type, as
+/// for `backward` on a lone layer, name it: `let dx: Tensor<Batch<2>> =
+/// affine.backward(dy);`.
+///
 /// ```
 /// use katachi_core::prelude::*;
 /// let w = Tensor::<Rank2<2, 3>>::from([[1.0, 0.0, 2.0], [0.0, 1.0, 3.0]]);
@@ -29,7 +35,7 @@ use crate::tensor::Tensor;
 /// let mut affine = Affine::new(w, b);
 /// let y = affine.forward(Tensor::<Batch<2>>::from_rows(&[[1.0, 2.0]])?);
 /// assert_eq!(y.as_slice(), &[1.5, 2.5, 8.5]);
-/// let dx = affine.backward(Tensor::<Batch<3>>::from_rows(&[[1.0, 1.0, 1.0]])?);
+/// let dx: Tensor<Batch<2>> = affine.backward(Tensor::<Batch<3>>::from_rows(&[[1.0, 1.0, 1.0]])?);
 /// assert_eq!(dx.as_slice(), &[3.0, 4.0]);
 /// assert_eq!(affine.weight.grad.as_slice(), &[1.0, 1.0, 1.0, 2.0, 2.0, 2.0]);
 /// # Ok::<(), katachi_core::Error>(())
@@ -96,12 +102,38 @@ impl<const I: usize, const O: usize, E: Element> Default for Affine<I, O, E> {
     }
 }
 
-impl<B: Dim, const I: usize, const O: usize, E: Element> Layer<Tensor<(B, Const<I>), E>>
+/// An extent `Affine<I, _>` takes as its rows: `Const<I>`, or a computed
+/// extent ([`Flat`](crate::shape::Flat), after a convolution) whose size
+/// the compiler checks to be `I`.
+#[diagnostic::on_unimplemented(
+    message = "a layer that takes rows of {I} numbers cannot take rows of `{Self}`",
+    label = "rows of another width",
+    note = "an `Affine<I, O>` takes `[batch, I]`; flatten 4-D activations with `Flatten` first"
+)]
+pub trait Width<const I: usize>: ConstDim {
+    /// Evaluates to `()`, or fails to compile when the size is not `I`.
+    const CHECK: ();
+}
+
+impl<const I: usize> Width<I> for Const<I> {
+    const CHECK: () = ();
+}
+
+impl<D: Derived, const I: usize> Width<I> for D {
+    const CHECK: () = if let Some(message) =
+        mismatch_message::<(usize, D), (usize, Const<I>)>("an `Affine` layer takes ", " but gets ")
+    {
+        panic!("{}", message.as_str())
+    };
+}
+
+impl<B: Dim, W: Width<I>, const I: usize, const O: usize, E: Element> Layer<Tensor<(B, W), E>>
     for Affine<I, O, E>
 {
     type Out = Tensor<(B, Const<O>), E>;
 
-    fn forward(&mut self, x: Tensor<(B, Const<I>), E>) -> Self::Out {
+    fn forward(&mut self, x: Tensor<(B, W), E>) -> Self::Out {
+        let () = W::CHECK;
         let batch = x.shape().0;
         let mut y = std::mem::take(&mut self.spare);
         y.resize(batch.size() * O, E::ZERO);
@@ -110,7 +142,7 @@ impl<B: Dim, const I: usize, const O: usize, E: Element> Layer<Tensor<(B, Const<
         Tensor::from_vec((batch, Const), y).expect("batch × O outputs")
     }
 
-    fn backward(&mut self, dy: Self::Out) -> Tensor<(B, Const<I>), E> {
+    fn backward(&mut self, dy: Self::Out) -> Tensor<(B, W), E> {
         let batch = dy.shape().0;
         let mut x = self.take_input(batch.size());
         let dims = Self::dims(batch.size());
@@ -126,7 +158,7 @@ impl<B: Dim, const I: usize, const O: usize, E: Element> Layer<Tensor<(B, Const<
         // X is no longer needed: its buffer takes dX.
         affine::input_grad(w, dy_slice, &mut x, dims, Par::Rayon);
         self.spare = dy.into_vec();
-        Tensor::from_vec((batch, Const), x).expect("batch × I gradients")
+        Tensor::from_vec((batch, W::default()), x).expect("batch × I gradients")
     }
 
     fn backward_params(&mut self, dy: Self::Out) {
@@ -145,7 +177,8 @@ impl<B: Dim, const I: usize, const O: usize, E: Element> Layer<Tensor<(B, Const<
         self.spare = dy.into_vec();
     }
 
-    fn predict(&self, x: Tensor<(B, Const<I>), E>) -> Self::Out {
+    fn predict(&self, x: Tensor<(B, W), E>) -> Self::Out {
+        let () = W::CHECK;
         let batch = x.shape().0;
         let mut y = vec![E::ZERO; batch.size() * O];
         self.write_output(&x, &mut y);
@@ -155,7 +188,7 @@ impl<B: Dim, const I: usize, const O: usize, E: Element> Layer<Tensor<(B, Const<
 
 impl<const I: usize, const O: usize, E: Element> Affine<I, O, E> {
     /// `y ← x·W + b`, the bias added as each tile of `y` is written.
-    fn write_output<B: Dim>(&self, x: &Tensor<(B, Const<I>), E>, y: &mut [E]) {
+    fn write_output<B: Dim, W: Width<I>>(&self, x: &Tensor<(B, W), E>, y: &mut [E]) {
         affine::forward(
             x.as_slice(),
             self.weight.value.as_slice(),

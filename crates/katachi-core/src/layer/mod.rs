@@ -14,19 +14,26 @@ mod activation;
 mod affine;
 mod batch_norm;
 mod chain;
+mod conv;
 mod dropout;
+mod flatten;
 mod loss;
 mod network;
 mod node;
+mod pool;
 mod signature;
+mod window;
 
 pub use activation::{Relu, Sigmoid, Tanh};
-pub use affine::Affine;
+pub use affine::{Affine, Width};
 pub use batch_norm::BatchNorm;
+pub use conv::Conv2d;
 pub use dropout::Dropout;
+pub use flatten::Flatten;
 pub use loss::{IdentityWithLoss, SoftmaxWithLoss};
 pub use network::Network;
 pub use node::{Add, Mul, NodeValue};
+pub use pool::MaxPool2d;
 pub use signature::{FixedInput, HasSample, Signature};
 
 use crate::{Element, Result};

@@ -1,0 +1,148 @@
+//! `MaxPool2d`: max pooling (chapter 7).
+
+use katachi_par::Par;
+use katachi_par::pool::{self, PoolDims};
+
+use super::{Layer, NO_FORWARD, Signature};
+use crate::Element;
+use crate::param::{ParamMut, ParamPath, ParamView, Parameters};
+use crate::shape::{ConstDim, Dim, Window};
+use crate::tensor::Tensor;
+
+/// Max pooling over `K × K` windows moved by `S` (by default `S = K`: the
+/// windows tile the input), per channel. No parameters.
+///
+/// # Shapes
+/// - input: `[batch, C, H, W]`
+/// - output: `[batch, C, (H − K) / S + 1, (W − K) / S + 1]`, computed by
+///   the compiler ([`Window`]); a window larger than the input does not
+///   compile.
+///
+/// Backward routes each gradient to the position of its window's maximum
+/// (the first one on a tie).
+///
+/// ```
+/// use katachi_core::prelude::*;
+/// let mut pool = MaxPool2d::<2>::new();
+/// let x = Tensor::<(usize, Const<1>, Const<2>, Const<4>)>::from_vec(
+///     (1, Const, Const, Const),
+///     vec![1.0, 5.0, 2.0, 0.0, 3.0, 4.0, 7.0, 6.0],
+/// )?;
+/// let y = pool.forward(x);
+/// assert_eq!((y.dims(), y.as_slice()), ([1, 1, 1, 2], &[5.0, 7.0][..]));
+/// let dx = pool.backward(y.map(|_| 1.0));
+/// assert_eq!(dx.as_slice(), &[0.0, 1.0, 0.0, 0.0, 0.0, 0.0, 1.0, 0.0]);
+/// # Ok::<(), katachi_core::Error>(())
+/// ```
+#[derive(Clone, Debug, Default)]
+pub struct MaxPool2d<const K: usize, const S: usize = K, E: Element = f32> {
+    /// Per output element of the latest forward: where its maximum is.
+    argmax: Vec<u32>,
+    /// The extents of the latest forward; `None` once backward used them.
+    dims: Option<PoolDims>,
+    _elem: std::marker::PhantomData<E>,
+}
+
+impl<const K: usize, const S: usize, E: Element> MaxPool2d<K, S, E> {
+    /// A pooling layer.
+    pub fn new() -> Self {
+        Self {
+            argmax: Vec::new(),
+            dims: None,
+            _elem: std::marker::PhantomData,
+        }
+    }
+
+    fn pool_dims<C: Dim, H: ConstDim, W: ConstDim>(batch: usize, channels: C) -> PoolDims {
+        PoolDims {
+            planes: batch * channels.size(),
+            height: H::SIZE,
+            width: W::SIZE,
+            window: K,
+            stride: S,
+        }
+    }
+}
+
+/// The pooled tensor, where each maximum came from, and the extents.
+type Pooled<S, E> = (Tensor<S, E>, Vec<u32>, PoolDims);
+
+/// The output of pooling `[B, C, H, W]`.
+type PoolOut<B, C, H, W, const K: usize, const S: usize> =
+    (B, C, Window<H, K, S, 0>, Window<W, K, S, 0>);
+
+impl<B, C, H, W, const K: usize, const S: usize, E> Layer<Tensor<(B, C, H, W), E>>
+    for MaxPool2d<K, S, E>
+where
+    B: Dim,
+    C: Dim,
+    H: ConstDim,
+    W: ConstDim,
+    E: Element,
+{
+    type Out = Tensor<PoolOut<B, C, H, W, K, S>, E>;
+
+    fn forward(&mut self, x: Tensor<(B, C, H, W), E>) -> Self::Out {
+        let (y, argmax, dims) = self.pool(x);
+        self.argmax = argmax;
+        self.dims = Some(dims);
+        y
+    }
+
+    fn backward(&mut self, dy: Self::Out) -> Tensor<(B, C, H, W), E> {
+        let (batch, channels, _, _) = dy.shape();
+        let dims = self
+            .dims
+            .take()
+            .filter(|d| *d == Self::pool_dims::<C, H, W>(batch.size(), channels))
+            .expect(NO_FORWARD);
+        let mut dx = vec![E::ZERO; dims.planes * dims.height * dims.width];
+        pool::max_backward(dy.as_slice(), &self.argmax, &mut dx, &dims, Par::Rayon);
+        Tensor::from_vec((batch, channels, H::default(), W::default()), dx)
+            .expect("batch × C × H × W")
+    }
+
+    fn predict(&self, x: Tensor<(B, C, H, W), E>) -> Self::Out {
+        self.pool(x).0
+    }
+}
+
+impl<const K: usize, const S: usize, E: Element> MaxPool2d<K, S, E> {
+    fn pool<B: Dim, C: Dim, H: ConstDim, W: ConstDim>(
+        &self,
+        x: Tensor<(B, C, H, W), E>,
+    ) -> Pooled<PoolOut<B, C, H, W, K, S>, E> {
+        let () = super::window::Fits::<(B, C, H, W), PoolOut<B, C, H, W, K, S>>::CHECK;
+        let (batch, channels, _, _) = x.shape();
+        let dims = Self::pool_dims::<C, H, W>(batch.size(), channels);
+        let len = dims.planes * dims.out_plane();
+        let (mut y, mut argmax) = (vec![E::ZERO; len], vec![0; len]);
+        pool::max_forward(x.as_slice(), &mut y, &mut argmax, &dims, Par::Rayon);
+        let y = Tensor::from_vec((batch, channels, Default::default(), Default::default()), y)
+            .expect("batch × C × output extents");
+        (y, argmax, dims)
+    }
+}
+
+impl<B, C, H, W, E2, const K: usize, const S: usize, E> Signature<Tensor<(B, C, H, W), E2>>
+    for MaxPool2d<K, S, E>
+where
+    B: Dim,
+    C: Dim,
+    H: ConstDim,
+    W: ConstDim,
+    E2: Element,
+    E: Element,
+{
+    type Input = Tensor<(B, C, H, W), E>;
+    type Output = Tensor<PoolOut<B, C, H, W, K, S>, E>;
+}
+
+impl<const K: usize, const S: usize, E: Element> Parameters for MaxPool2d<K, S, E> {
+    type Elem = E;
+
+    fn visit(&self, _: &ParamPath<'_>, _: &mut dyn FnMut(&ParamPath<'_>, ParamView<'_, E>)) {}
+
+    fn visit_mut(&mut self, _: &ParamPath<'_>, _: &mut dyn FnMut(&ParamPath<'_>, ParamMut<'_, E>)) {
+    }
+}
