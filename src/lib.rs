@@ -48,6 +48,7 @@ pub mod prelude {
 #[doc(hidden)]
 pub mod __private {
     use katachi_core::layer::{HasSample, Signature};
+    use katachi_core::shape::{ConstMessage, mismatch_message, window_message};
 
     /// What layer `L` gives when `X` arrives.
     pub type Output<L, X> = <L as Signature<X>>::Output;
@@ -63,10 +64,25 @@ pub mod __private {
 
     /// What arrives after layer `L` when `X` arrives before it. Taking and
     /// returning values lets an error type stop at the first field at fault.
-    pub fn next<L: Signature<X>, X>(
+    pub const fn next<L: Signature<X>, X>(
         _: core::marker::PhantomData<X>,
     ) -> core::marker::PhantomData<Output<L, X>> {
         core::marker::PhantomData
+    }
+
+    /// The message when what arrives (`X`) and what a field takes (`T`)
+    /// differ in a static extent; see [`mismatch_message`].
+    pub const fn mismatch<X: HasSample, T: HasSample>(
+        taker: &str,
+        giver: &str,
+    ) -> Option<ConstMessage> {
+        mismatch_message::<X::Shape, T::Shape>(taker, giver)
+    }
+
+    /// The message when a field's window does not fit what arrives (`X`),
+    /// `Y` being what it gives; see [`window_message`].
+    pub const fn window<X: HasSample, Y: HasSample>(field: &str) -> Option<ConstMessage> {
+        window_message::<X::Shape, Y::Shape>(field)
     }
 }
 

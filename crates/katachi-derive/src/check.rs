@@ -64,7 +64,56 @@ pub(crate) fn shape_checks(net: &Network<'_>) -> TokenStream {
             0 => Some("the network's input is {Self}".to_string()),
             _ => Some(format!("`{}` produces {{Self}}", net.layers[i - 1].ident)),
         };
+        let field_name = format!("`{name}`");
+        let window = format_ident!("__katachi_window_{}", i);
+        items.push(respan(
+            quote! {
+                const fn #window<L, X>(_: &::core::marker::PhantomData<X>)
+                where
+                    L: ::katachi::layer::Signature<X>,
+                    X: ::katachi::layer::HasSample,
+                    #private::Output<L, X>: ::katachi::layer::HasSample,
+                {
+                    const {
+                        if let ::core::option::Option::Some(message) =
+                            #private::window::<X, #private::Output<L, X>>(#field_name)
+                        {
+                            ::core::panic!("{}", message.as_str());
+                        }
+                    }
+                }
+                #window::<#ty, _>(&x);
+            },
+            ty.span(),
+        ));
         if let Some(source) = source {
+            // Extents the compiler computes (after a convolution, a flatten)
+            // are compared by value: a constant that fails to evaluate,
+            // with the same message, reported at the field.
+            let sizes = format_ident!("__katachi_sizes_{}", i);
+            let taker = format!("`{name}` takes ");
+            let giver = format!(" but {}", source.replace("{Self}", ""));
+            items.push(respan(
+                quote! {
+                    const fn #sizes<L, X>(_: &::core::marker::PhantomData<X>)
+                    where
+                        L: ::katachi::layer::Signature<X>,
+                        X: ::katachi::layer::HasSample,
+                        #private::Input<L, X>: ::katachi::layer::HasSample,
+                    {
+                        const {
+                            if let ::core::option::Option::Some(message) =
+                                #private::mismatch::<X, #private::Input<L, X>>(#taker, #giver)
+                            {
+                                ::core::panic!("{}", message.as_str());
+                            }
+                        }
+                    }
+                    #sizes::<#ty, _>(&x);
+                },
+                ty.span(),
+            ));
+
             // Named for the field, so rustc's "the trait `affine2_takes<[f32; 60]>`
             // is not implemented for `[f32; 50]`" reads as a sentence.
             let marker = format_ident!("{}_takes", field.ident);
@@ -77,7 +126,7 @@ pub(crate) fn shape_checks(net: &Network<'_>) -> TokenStream {
                 #[diagnostic::on_unimplemented(message = #message, label = #label, note = #note)]
                 trait #marker<Expected: ?Sized> {}
                 impl<T: ?Sized> #marker<T> for T {}
-                fn #probe<L, X>(_: &::core::marker::PhantomData<X>)
+                const fn #probe<L, X>(_: &::core::marker::PhantomData<X>)
                 where
                     L: ::katachi::layer::Signature<X>,
                     X: ::katachi::layer::HasSample,
@@ -98,13 +147,23 @@ pub(crate) fn shape_checks(net: &Network<'_>) -> TokenStream {
 
     let ident = &net.original.ident;
     let (impl_generics, ty_generics, where_clause) = net.original.generics.split_for_impl();
+    // A struct without generics is checked where it is defined, by `cargo
+    // check`; a generic one when the `Layer` impl is instantiated (see
+    // `expand::layer_impl`), the first point where its extents are numbers.
+    let evaluate = net
+        .original
+        .generics
+        .params
+        .is_empty()
+        .then(|| quote!(const _: () = #ident::__katachi_check_shapes();));
     quote! {
         #[automatically_derived]
         impl #impl_generics #ident #ty_generics #where_clause {
             #[allow(dead_code, non_camel_case_types)]
-            fn __katachi_check_shapes() {
+            const fn __katachi_check_shapes() {
                 #(#items)*
             }
         }
+        #evaluate
     }
 }

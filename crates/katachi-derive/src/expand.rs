@@ -153,6 +153,7 @@ fn layer_impl(net: &Network<'_>) -> TokenStream {
             type Out = #output;
 
             fn forward(&mut self, x: #input) -> #output {
+                const { Self::__katachi_check_shapes() };
                 #(#forward)*
                 x
             }
@@ -168,6 +169,7 @@ fn layer_impl(net: &Network<'_>) -> TokenStream {
             }
 
             fn predict(&self, x: #input) -> #output {
+                const { Self::__katachi_check_shapes() };
                 #(#predict)*
                 x
             }

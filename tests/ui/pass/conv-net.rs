@@ -1,0 +1,32 @@
+//! The book's SimpleConvNet, and a generic CNN whose checks run when it is
+//! instantiated: both build and run.
+use katachi::prelude::*;
+
+#[derive(Default, Network)]
+#[network(input = Tensor<Nchw<1, 28, 28>>)]
+struct SimpleConvNet {
+    conv1: Conv2d<1, 30, 5>,
+    relu1: Relu,
+    pool1: MaxPool2d<2>,
+    flatten: Flatten,
+    affine1: Affine<4320, 100>,
+    relu2: Relu,
+    affine2: Affine<100, 10>,
+}
+
+#[derive(Default, Network)]
+#[network(input = Tensor<Nchw<1, 12, 12>>)]
+struct Generic<const F: usize> {
+    conv: Conv2d<1, F, 3, 1, 1>,
+    pool: MaxPool2d<3>,
+    flatten: Flatten,
+    affine: Affine<{ 16 * 4 * 4 }, 2>,
+}
+
+fn main() {
+    let net = SimpleConvNet::seeded(1);
+    let y = net.predict(Tensor::zeros((2, Const, Const, Const)));
+    assert_eq!(y.dims(), [2, 10]);
+    let generic = Generic::<16>::seeded(2);
+    assert_eq!(generic.predict(Tensor::zeros((1, Const, Const, Const))).dims(), [1, 2]);
+}
