@@ -138,9 +138,16 @@ pub fn im2col<E: Float>(x: &[E], col: &mut [E], dims: &ConvDims) {
         for i in 0..dims.kernel {
             for j in 0..dims.kernel {
                 let row = rows.next().expect("patch rows");
+                let columns = valid_columns(out_w, j, dims);
                 for (oy, out) in row.chunks_exact_mut(out_w).enumerate() {
                     match input_index(oy, i, dims.stride, dims.padding, dims.height) {
-                        Some(y) => gather_row(&plane[y * dims.width..][..dims.width], out, j, dims),
+                        Some(y) => gather_row(
+                            &plane[y * dims.width..][..dims.width],
+                            out,
+                            columns,
+                            j,
+                            dims,
+                        ),
                         None => out.fill(E::ZERO),
                     }
                 }
@@ -165,16 +172,16 @@ pub fn col2im<E: Float>(col: &[E], x: &mut [E], dims: &ConvDims) {
         for i in 0..dims.kernel {
             for j in 0..dims.kernel {
                 let row = rows.next().expect("patch rows");
+                let columns = valid_columns(out_w, j, dims);
                 for (oy, src) in row.chunks_exact(out_w).enumerate() {
                     if let Some(y) = input_index(oy, i, dims.stride, dims.padding, dims.height) {
-                        let line = &mut plane[y * dims.width..][..dims.width];
-                        for (ox, &v) in src.iter().enumerate() {
-                            if let Some(x) =
-                                input_index(ox, j, dims.stride, dims.padding, dims.width)
-                            {
-                                line[x] += v;
-                            }
-                        }
+                        scatter_row(
+                            src,
+                            &mut plane[y * dims.width..][..dims.width],
+                            columns,
+                            j,
+                            dims,
+                        );
                     }
                 }
             }
@@ -196,15 +203,65 @@ fn input_index(
         .filter(|&i| i < extent)
 }
 
-/// One output row of a col row: `out[ox] = line[ox·s + j − p]`.
-fn gather_row<E: Float>(line: &[E], out: &mut [E], j: usize, dims: &ConvDims) {
-    if dims.stride == 1 && dims.padding == 0 {
-        // The common case is a contiguous copy.
-        out.copy_from_slice(&line[j..][..out.len()]);
+/// The output columns `lo..hi` whose input column `ox·s + j − p` lies
+/// inside `0..width`, for kernel column `j`: the others read padding.
+fn valid_columns(out_w: usize, j: usize, dims: &ConvDims) -> (usize, usize) {
+    let (s, p, w) = (dims.stride, dims.padding, dims.width);
+    // ox·s + j ≥ p  ⇔  ox ≥ ⌈(p − j) / s⌉.
+    let lo = p.saturating_sub(j).div_ceil(s).min(out_w);
+    // ox·s + j − p ≤ w − 1  ⇔  ox ≤ ⌊(w − 1 + p − j) / s⌋.
+    let hi = match (w + p).checked_sub(j + 1) {
+        Some(last) => (last / s + 1).min(out_w),
+        None => 0,
+    };
+    (lo, hi.max(lo))
+}
+
+/// One output row of a col row: `out[ox] = line[ox·s + j − p]`, zero in
+/// the padding.
+fn gather_row<E: Float>(
+    line: &[E],
+    out: &mut [E],
+    (lo, hi): (usize, usize),
+    j: usize,
+    dims: &ConvDims,
+) {
+    out[..lo].fill(E::ZERO);
+    out[hi..].fill(E::ZERO);
+    if lo == hi {
         return;
     }
-    for (ox, o) in out.iter_mut().enumerate() {
-        *o = input_index(ox, j, dims.stride, dims.padding, dims.width).map_or(E::ZERO, |x| line[x]);
+    let first = lo * dims.stride + j - dims.padding;
+    if dims.stride == 1 {
+        out[lo..hi].copy_from_slice(&line[first..first + (hi - lo)]);
+    } else {
+        for (o, &v) in out[lo..hi]
+            .iter_mut()
+            .zip(line[first..].iter().step_by(dims.stride))
+        {
+            *o = v;
+        }
+    }
+}
+
+/// The adjoint of [`gather_row`]: `line[ox·s + j − p] += src[ox]`.
+fn scatter_row<E: Float>(
+    src: &[E],
+    line: &mut [E],
+    (lo, hi): (usize, usize),
+    j: usize,
+    dims: &ConvDims,
+) {
+    if lo == hi {
+        return;
+    }
+    let first = lo * dims.stride + j - dims.padding;
+    for (l, &v) in line[first..]
+        .iter_mut()
+        .step_by(dims.stride)
+        .zip(&src[lo..hi])
+    {
+        *l += v;
     }
 }
 
@@ -245,18 +302,7 @@ pub fn forward<E: Float>(
     if dims.batch == 0 || positions == 0 || filters == 0 {
         return;
     }
-    let image = |((x, col), y): ((&[E], &mut [E]), &mut [E])| {
-        im2col(x, col, dims);
-        let out = MatMut::row_major(y, filters, positions);
-        let (w, col) = (
-            MatRef::row_major(w, filters, patch),
-            MatRef::row_major(col, patch, positions),
-        );
-        gemm(out, Accum::Replace, w, col, Par::Seq);
-        for (row, &bias) in y.chunks_exact_mut(positions).zip(b) {
-            row.iter_mut().for_each(|v| *v += bias);
-        }
-    };
+    let image = |((x, col), y): ((&[E], &mut [E]), &mut [E])| image_forward(x, w, b, col, y, dims);
     let image_len = dims.image_len().max(1);
     if par.split(dims.flops()) {
         x.par_chunks(image_len)
@@ -269,6 +315,68 @@ pub fn forward<E: Float>(
             .zip(y.chunks_mut(filters * positions))
             .for_each(image);
     }
+}
+
+/// `y ← w * x + b` like [`forward`], for inference: each image's im2col
+/// matrix goes to a scratch buffer per thread instead of being kept, so a
+/// large batch needs no batch-sized buffer.
+///
+/// # Panics
+/// If a slice's length does not match `dims` (as for [`forward`]).
+#[track_caller]
+pub fn predict<E: Float>(x: &[E], w: &[E], b: &[E], y: &mut [E], dims: &ConvDims, par: Par) {
+    let (patch, positions, filters) = (dims.patch(), dims.positions(), dims.filters);
+    check_len("x", x.len(), dims.batch * dims.image_len());
+    check_len("w", w.len(), filters * patch);
+    check_len("b", b.len(), filters);
+    check_len("y", y.len(), dims.batch * filters * positions);
+    if dims.batch == 0 || positions == 0 || filters == 0 {
+        return;
+    }
+    let image = |col: &mut Vec<E>, (x, y): (&[E], &mut [E])| image_forward(x, w, b, col, y, dims);
+    let scratch = || vec![E::ZERO; patch * positions];
+    let image_len = dims.image_len().max(1);
+    if par.split(dims.flops()) {
+        x.par_chunks(image_len)
+            .zip(y.par_chunks_mut(filters * positions))
+            .for_each_init(scratch, image);
+    } else {
+        let mut col = scratch();
+        x.chunks(image_len)
+            .zip(y.chunks_mut(filters * positions))
+            .for_each(|pair| image(&mut col, pair));
+    }
+}
+
+/// One image: im2col into `col`, then `y ← W·col + b` (bias per filter row).
+fn image_forward<E: Float>(x: &[E], w: &[E], b: &[E], col: &mut [E], y: &mut [E], dims: &ConvDims) {
+    let (patch, positions, filters) = (dims.patch(), dims.positions(), dims.filters);
+    im2col(x, col, dims);
+    let out = MatMut::row_major(y, filters, positions);
+    let (w, col) = (
+        MatRef::row_major(w, filters, patch),
+        MatRef::row_major(col, patch, positions),
+    );
+    gemm(out, Accum::Replace, w, col, Par::Seq);
+    for (row, &bias) in y.chunks_exact_mut(positions).zip(b) {
+        row.iter_mut().for_each(|v| *v += bias);
+    }
+}
+
+/// The sum of `v`, in eight interleaved lanes (so the compiler can keep
+/// them in one vector register), combined in a fixed order.
+fn lane_sum<E: Float>(v: &[E]) -> E {
+    const LANES: usize = 8;
+    let mut lanes = [E::ZERO; LANES];
+    let chunks = v.chunks_exact(LANES);
+    let tail = chunks.remainder().iter().fold(E::ZERO, |acc, &x| acc + x);
+    for chunk in chunks {
+        for (lane, &x) in lanes.iter_mut().zip(chunk) {
+            *lane += x;
+        }
+    }
+    let [a, b, c, d, e, f, g, h] = lanes;
+    ((a + b) + (c + d)) + ((e + f) + (g + h)) + tail
 }
 
 /// `dw ← Σ_n dY_n · col_nᵀ` and `db ← Σ dY`, from the `col` that
@@ -319,7 +427,7 @@ pub fn param_grads<E: Float>(
                 Par::Seq,
             );
             for (s, row) in pdb.iter_mut().zip(dy.chunks_exact(positions)) {
-                *s += row.iter().fold(E::ZERO, |acc, &v| acc + v);
+                *s += lane_sum(row);
             }
         }
     };
@@ -441,7 +549,7 @@ mod tests {
 
     #[test]
     fn forward_matches_the_definition_with_stride_and_padding() {
-        for (stride, padding) in [(1, 0), (1, 1), (2, 0), (2, 2), (3, 1)] {
+        for (stride, padding) in [(1, 0), (1, 1), (2, 0), (2, 2), (3, 1), (1, 3), (2, 3)] {
             let d = dims(stride, padding);
             let x = random(d.batch * d.image_len(), 1);
             let w = random(d.filters * d.patch(), 2);
@@ -457,6 +565,35 @@ mod tests {
                     "stride {stride} padding {padding}: {got} vs {want}"
                 );
             }
+        }
+    }
+
+    #[test]
+    fn predict_gives_the_bits_of_forward() {
+        let d = dims(2, 1);
+        let x = random(d.batch * d.image_len(), 12);
+        let w = random(d.filters * d.patch(), 13);
+        let b = random(d.filters, 14);
+        let mut y = vec![0.0; d.batch * d.filters * d.positions()];
+        forward(
+            &x,
+            &w,
+            &b,
+            &mut vec![0.0; d.col_len()],
+            &mut y,
+            &d,
+            Par::Seq,
+        );
+        let mut p = vec![0.0; y.len()];
+        predict(&x, &w, &b, &mut p, &d, Par::Rayon);
+        assert!(p == y);
+    }
+
+    #[test]
+    fn lane_sums_add_every_element() {
+        for n in [0, 1, 7, 8, 9, 100] {
+            let v: Vec<f64> = (1..=n).map(f64::from).collect();
+            assert_eq!(lane_sum(&v), f64::from(n * (n + 1) / 2), "n = {n}");
         }
     }
 

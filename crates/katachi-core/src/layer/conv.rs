@@ -207,13 +207,11 @@ where
             super::window::Fits::<(B, Const<C_IN>, H, W), ConvOut<B, C_OUT, H, W, K, S, P>>::CHECK;
         let batch = x.shape().0;
         let dims = Self::conv_dims::<H, W>(batch.size());
-        let mut col = vec![E::ZERO; dims.col_len()];
         let mut y = vec![E::ZERO; batch.size() * C_OUT * dims.positions()];
-        conv::forward(
+        conv::predict(
             x.as_slice(),
             self.weight.value.as_slice(),
             self.bias.value.as_slice(),
-            &mut col,
             &mut y,
             &dims,
             Par::Rayon,
