@@ -23,6 +23,10 @@ use katachi::data::{Batches, Mnist};
 use katachi::prelude::*;
 use katachi::train::{evaluate, train_epoch};
 
+#[path = "common/mod.rs"]
+mod common;
+use common::{EpochLog, plot};
+
 /// The book's two-layer net, with the hidden width as a parameter.
 #[derive(Network, Default)]
 struct TwoLayerNet<const H: usize> {
@@ -134,13 +138,6 @@ impl<N> MnistNet for N where
         + Network
         + Default
 {
-}
-
-/// One epoch's numbers, for the log and the curves.
-struct EpochLog {
-    loss: f64,
-    train: f64,
-    test: f64,
 }
 
 fn main() {
@@ -283,110 +280,4 @@ fn run<N: MnistNet>(args: &Args) -> Result<(), Error> {
         history.last().map_or(0.0, |h| h.test)
     );
     Ok(())
-}
-
-/// The loss and accuracy curves as a PNG.
-mod plot {
-    use std::path::Path;
-
-    use plotters::prelude::*;
-    use plotters::style::{FontStyle, register_font};
-
-    use super::EpochLog;
-
-    /// Fonts tried, in order, for the labels. The chart is drawn without
-    /// labels when none is found.
-    const FONTS: [&str; 3] = [
-        "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
-        "/usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf",
-        "/System/Library/Fonts/Supplemental/Arial.ttf",
-    ];
-
-    fn register_a_font() -> bool {
-        FONTS.iter().any(|path| match std::fs::read(path) {
-            // plotters keeps the font for the life of the program.
-            Ok(bytes) => register_font(
-                "sans-serif",
-                FontStyle::Normal,
-                Box::leak(bytes.into_boxed_slice()),
-            )
-            .is_ok(),
-            Err(_) => false,
-        })
-    }
-
-    pub(super) fn curves(
-        path: &Path,
-        history: &[EpochLog],
-    ) -> Result<(), Box<dyn std::error::Error>> {
-        let labels = register_a_font();
-        let root = BitMapBackend::new(path, (1000, 420)).into_drawing_area();
-        root.fill(&WHITE)?;
-        let (left, right) = root.split_horizontally(500);
-        let epochs = history.len() as f64;
-
-        let max_loss = history.iter().map(|h| h.loss).fold(0.0, f64::max) * 1.1;
-        let mut loss_chart = ChartBuilder::on(&left);
-        loss_chart
-            .margin(15)
-            .x_label_area_size(35)
-            .y_label_area_size(50);
-        if labels {
-            loss_chart.caption("training loss", ("sans-serif", 20));
-        }
-        let mut loss_chart =
-            loss_chart.build_cartesian_2d(1.0..epochs.max(2.0), 0.0..max_loss.max(1e-3))?;
-        let mut mesh = loss_chart.configure_mesh();
-        if labels {
-            mesh.x_desc("epoch").y_desc("loss");
-        } else {
-            mesh.disable_x_axis().disable_y_axis();
-        }
-        mesh.draw()?;
-        loss_chart.draw_series(LineSeries::new(
-            history
-                .iter()
-                .enumerate()
-                .map(|(i, h)| (i as f64 + 1.0, h.loss)),
-            &RED,
-        ))?;
-
-        let low = history
-            .iter()
-            .map(|h| h.train.min(h.test))
-            .fold(1.0, f64::min);
-        let mut acc_chart = ChartBuilder::on(&right);
-        acc_chart
-            .margin(15)
-            .x_label_area_size(35)
-            .y_label_area_size(50);
-        if labels {
-            acc_chart.caption("accuracy (train red, test blue)", ("sans-serif", 20));
-        }
-        let mut acc_chart =
-            acc_chart.build_cartesian_2d(1.0..epochs.max(2.0), (low - 0.01).max(0.0)..1.0)?;
-        let mut mesh = acc_chart.configure_mesh();
-        if labels {
-            mesh.x_desc("epoch").y_desc("accuracy");
-        } else {
-            mesh.disable_x_axis().disable_y_axis();
-        }
-        mesh.draw()?;
-        acc_chart.draw_series(LineSeries::new(
-            history
-                .iter()
-                .enumerate()
-                .map(|(i, h)| (i as f64 + 1.0, h.train)),
-            &RED,
-        ))?;
-        acc_chart.draw_series(LineSeries::new(
-            history
-                .iter()
-                .enumerate()
-                .map(|(i, h)| (i as f64 + 1.0, h.test)),
-            &BLUE,
-        ))?;
-        root.present()?;
-        Ok(())
-    }
 }
