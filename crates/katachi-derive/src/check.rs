@@ -9,9 +9,18 @@
 //! print as plain numbers, so the error reads
 //! "`affine2` takes [f32; 60] but `relu1` produces [f32; 50]".
 //!
-//! The checks live in the body of an associated function that is never
-//! called: bodies are type-checked by `cargo check`, generically for generic
-//! structs, so a mismatch is an error at the definition, not at a use.
+//! The checks live in the body of an associated `const fn`: bodies are
+//! type-checked by `cargo check`, generically for generic structs, so a
+//! mismatch is an error at the definition, not at a use.
+//!
+//! Extents the compiler computes (after a convolution, a pool, a flatten)
+//! have no array type to compare; their per-sample type is `Deferred` on
+//! both sides, so the type-level check passes, and a second check per pair
+//! compares the extents by value in a `const` block that panics with the
+//! same kind of message, at the field. A third, per field, reports a window
+//! larger than its input. The function is evaluated by a `const _` item for
+//! a struct without generics (so `cargo check` reports it) and by the
+//! derived `forward` and `predict` otherwise (at instantiation).
 
 use proc_macro2::{Group, Span, TokenStream, TokenTree};
 use quote::{format_ident, quote};

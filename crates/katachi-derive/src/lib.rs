@@ -121,6 +121,47 @@ use proc_macro::TokenStream;
 ///   |              ^^^^^^ `affine2` cannot take this
 /// ```
 ///
+/// # Convolutional networks
+///
+/// A convolution takes images of any size, so the input is declared on the
+/// struct; every extent after it is computed by the compiler, and checked
+/// between fields by value when the struct is compiled:
+///
+/// ```
+/// use katachi::prelude::*;
+///
+/// #[derive(Network, Default)]
+/// #[network(input = Tensor<Nchw<1, 28, 28>>)]
+/// struct SimpleConvNet {
+///     conv1: Conv2d<1, 30, 5>, // [_, 30, 24, 24]
+///     relu1: Relu,
+///     pool1: MaxPool2d<2>,     // [_, 30, 12, 12]
+///     flatten: Flatten,        // [_, 4320]
+///     affine1: Affine<4320, 100>,
+///     relu2: Relu,
+///     affine2: Affine<100, 10>,
+/// }
+///
+/// let net = SimpleConvNet::seeded(1);
+/// assert_eq!(net.predict(Tensor::zeros((2, Const, Const, Const))).dims(), [2, 10]);
+/// ```
+///
+/// With `Affine<4000, 100>` there, the error reads
+///
+/// ```text
+/// error[E0080]: evaluation panicked: `affine1` takes [_, 4000] but `flatten` produces [_, 4320]
+///   --> src/main.rs:11:14
+///    |
+/// 11 |     affine1: Affine<4000, 100>,
+///    |              ^^^^^^ evaluation of `…` failed here
+/// ```
+///
+/// and a kernel larger than its input, "`conv1` cannot take [_, 1, 4, 4]:
+/// its 5-wide window is larger than the input's extent of 4 padded by 0 on
+/// each side". These are checks on constants: a struct without generics is
+/// checked by `cargo check`; a generic one when it is first used with its
+/// parameters (`cargo build`).
+///
 /// A field that is not a layer is reported as "`usize` is not a layer" at
 /// that field. Enums, unions, tuple and unit structs, structs without fields
 /// and unknown `#[network(...)]` keys get an error that says what to write

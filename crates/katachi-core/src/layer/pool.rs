@@ -40,7 +40,10 @@ pub struct MaxPool2d<const K: usize, const S: usize = K, E: Element = f32> {
     argmax: Vec<u32>,
     /// The extents of the latest forward; `None` once backward used them.
     dims: Option<PoolDims>,
-    _elem: std::marker::PhantomData<E>,
+    /// The buffer of the latest input, reused for the input gradient.
+    spare_input: Vec<E>,
+    /// The buffer of the latest upstream gradient, reused for the next output.
+    spare_output: Vec<E>,
 }
 
 impl<const K: usize, const S: usize, E: Element> MaxPool2d<K, S, E> {
@@ -49,7 +52,8 @@ impl<const K: usize, const S: usize, E: Element> MaxPool2d<K, S, E> {
         Self {
             argmax: Vec::new(),
             dims: None,
-            _elem: std::marker::PhantomData,
+            spare_input: Vec::new(),
+            spare_output: Vec::new(),
         }
     }
 
@@ -83,9 +87,15 @@ where
     type Out = Tensor<PoolOut<B, C, H, W, K, S>, E>;
 
     fn forward(&mut self, x: Tensor<(B, C, H, W), E>) -> Self::Out {
-        let (y, argmax, dims) = self.pool(x);
+        // Buffers from the previous step: a warm step allocates nothing here.
+        let (y, argmax) = (
+            std::mem::take(&mut self.spare_output),
+            std::mem::take(&mut self.argmax),
+        );
+        let (y, argmax, dims) = Self::pool(&x, y, argmax);
         self.argmax = argmax;
         self.dims = Some(dims);
+        self.spare_input = x.into_vec();
         y
     }
 
@@ -96,27 +106,32 @@ where
             .take()
             .filter(|d| *d == Self::pool_dims::<C, H, W>(batch.size(), channels))
             .expect(NO_FORWARD);
-        let mut dx = vec![E::ZERO; dims.planes * dims.height * dims.width];
+        let mut dx = std::mem::take(&mut self.spare_input);
+        dx.resize(dims.planes * dims.height * dims.width, E::ZERO);
         pool::max_backward(dy.as_slice(), &self.argmax, &mut dx, &dims, Par::Rayon);
+        self.spare_output = dy.into_vec();
         Tensor::from_vec((batch, channels, H::default(), W::default()), dx)
             .expect("batch × C × H × W")
     }
 
     fn predict(&self, x: Tensor<(B, C, H, W), E>) -> Self::Out {
-        self.pool(x).0
+        Self::pool(&x, Vec::new(), Vec::new()).0
     }
 }
 
 impl<const K: usize, const S: usize, E: Element> MaxPool2d<K, S, E> {
+    /// Pools `x` into the buffers `y` and `argmax` (resized as needed).
     fn pool<B: Dim, C: Dim, H: ConstDim, W: ConstDim>(
-        &self,
-        x: Tensor<(B, C, H, W), E>,
+        x: &Tensor<(B, C, H, W), E>,
+        mut y: Vec<E>,
+        mut argmax: Vec<u32>,
     ) -> Pooled<PoolOut<B, C, H, W, K, S>, E> {
         let () = super::window::Fits::<(B, C, H, W), PoolOut<B, C, H, W, K, S>>::CHECK;
         let (batch, channels, _, _) = x.shape();
         let dims = Self::pool_dims::<C, H, W>(batch.size(), channels);
         let len = dims.planes * dims.out_plane();
-        let (mut y, mut argmax) = (vec![E::ZERO; len], vec![0; len]);
+        y.resize(len, E::ZERO);
+        argmax.resize(len, 0);
         pool::max_forward(x.as_slice(), &mut y, &mut argmax, &dims, Par::Rayon);
         let y = Tensor::from_vec((batch, channels, Default::default(), Default::default()), y)
             .expect("batch × C × output extents");
