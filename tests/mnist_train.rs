@@ -66,3 +66,58 @@ fn a_short_run_learns_and_round_trips_through_a_checkpoint() {
     let x = head(&mnist.test, 500).images;
     assert_eq!(fresh.predict(x.clone()), net.predict(x));
 }
+
+/// The book's SimpleConvNet.
+#[derive(Network, Default)]
+#[network(input = Tensor<Nchw<1, 28, 28>>)]
+struct SimpleConvNet {
+    conv1: Conv2d<1, 30, 5>,
+    relu1: Relu,
+    pool1: MaxPool2d<2>,
+    flatten: Flatten,
+    affine1: Affine<4320, 100>,
+    relu2: Relu,
+    affine2: Affine<100, 10>,
+}
+
+/// The first `n` examples of a split as 1×28×28 images and their labels.
+fn images(split: &Split, n: usize) -> (Tensor<Nchw<1, 28, 28>>, Labels<10>) {
+    let Split { images, labels } = head(split, n);
+    (images.reshape((n, Const, Const, Const)).unwrap(), labels)
+}
+
+#[test]
+fn a_short_cnn_run_learns_and_round_trips_through_a_checkpoint() {
+    let mnist =
+        Mnist::<f32>::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("data/mnist")).unwrap();
+    let (train, test) = (images(&mnist.train, 3000), images(&mnist.test, 1000));
+    let mut net = SimpleConvNet::default();
+    net.init(Init::He, 42);
+    let (mut loss, mut opt) = (SoftmaxWithLoss::new(), Adam::new(0.001));
+    let mut batches = Batches::new(3000, 50, 42);
+    train_epoch(
+        &mut net,
+        &mut loss,
+        &mut opt,
+        &train,
+        &mut batches,
+        1,
+        |_, _| {},
+    )
+    .unwrap();
+    // 60 steps on a twentieth of the data (He initialisation learns faster
+    // than the book's N(0, 0.01²) in so few steps): 0.884, far above guessing.
+    let accuracy = evaluate(&net, &test).unwrap();
+    assert!(accuracy > 0.85, "test accuracy {accuracy}");
+
+    let path = std::env::temp_dir().join(format!(
+        "katachi-mnist-cnn-{}.safetensors",
+        std::process::id()
+    ));
+    checkpoint::save(&net, &path).unwrap();
+    let mut fresh = SimpleConvNet::default();
+    checkpoint::load(&mut fresh, &path).unwrap();
+    std::fs::remove_file(&path).unwrap();
+    assert_eq!(fresh.conv1.weight.value.dims(), [30, 1, 5, 5]);
+    assert_eq!(fresh.predict(test.0.clone()), net.predict(test.0));
+}
