@@ -8,9 +8,10 @@
 //! Per image, im2col lays the input out as a `patch × positions` matrix
 //! (`patch = channels·kernel²`, one column per output position), so the
 //! convolution is `Y_n = W · col_n` (`filters × positions`), already in NCHW
-//! order: no transpose. Backward: `dW = Σ_n dY_n · col_nᵀ`, `db = Σ dY` over
-//! images and positions, `dcol_n = Wᵀ · dY_n`, and col2im scatters `dcol_n`
-//! back onto the input (adding where windows overlap).
+//! order: no transpose. Backward: `dW = Σ_n dY_n · col_nᵀ` (`col_n`
+//! recomputed from the input, which is cheaper than keeping it), `db = Σ dY`
+//! over images and positions, `dcol_n = Wᵀ · dY_n`, and col2im scatters
+//! `dcol_n` back onto the input (adding where windows overlap).
 //!
 //! Images are independent, so work is split across threads by image; `dW`
 //! and `db` are summed in fixed groups of images and then group by group,
@@ -75,11 +76,6 @@ impl ConvDims {
     /// Elements of one input image.
     pub fn image_len(&self) -> usize {
         self.channels * self.height * self.width
-    }
-
-    /// Elements of the im2col matrix of the whole batch.
-    pub fn col_len(&self) -> usize {
-        self.batch * self.patch() * self.positions()
     }
 
     /// Multiply-adds of the forward product (`batch · filters · patch ·
@@ -265,13 +261,17 @@ fn scatter_row<E: Float>(
     }
 }
 
-/// `y ← w * x + b`, keeping the im2col matrices of every image in `col`
-/// for the backward pass.
+/// `y ← w * x + b`.
+///
+/// Each image is laid out by im2col into a scratch buffer of the thread
+/// working on it (`patch × positions`, 57 KB for a 5×5 kernel on 28×28),
+/// not into a batch-sized matrix: that matrix would be written here and
+/// read back by [`param_grads`] through main memory (5.8 MB for a batch of
+/// 100), while recomputing it there from `x` costs less than the traffic.
 ///
 /// # Panics
 /// If a slice's length does not match `dims`: `x` is `batch · image_len`,
-/// `w` `filters · patch`, `b` `filters`, `col` [`ConvDims::col_len`], `y`
-/// `batch · filters · positions`.
+/// `w` `filters · patch`, `b` `filters`, `y` `batch · filters · positions`.
 ///
 /// ```
 /// use katachi_par::{conv::{forward, ConvDims}, Par};
@@ -279,52 +279,12 @@ fn scatter_row<E: Float>(
 /// let dims = ConvDims { batch: 1, channels: 1, height: 3, width: 3, filters: 1, kernel: 2, stride: 1, padding: 0 };
 /// let x = [1.0_f32, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0];
 /// let (w, b) = ([1.0; 4], [1.0]);
-/// let (mut col, mut y) = (vec![0.0; dims.col_len()], [0.0; 4]);
-/// forward(&x, &w, &b, &mut col, &mut y, &dims, Par::Seq);
+/// let mut y = [0.0; 4];
+/// forward(&x, &w, &b, &mut y, &dims, Par::Seq);
 /// assert_eq!(y, [13.0, 17.0, 25.0, 29.0]);
 /// ```
 #[track_caller]
-pub fn forward<E: Float>(
-    x: &[E],
-    w: &[E],
-    b: &[E],
-    col: &mut [E],
-    y: &mut [E],
-    dims: &ConvDims,
-    par: Par,
-) {
-    let (patch, positions, filters) = (dims.patch(), dims.positions(), dims.filters);
-    check_len("x", x.len(), dims.batch * dims.image_len());
-    check_len("w", w.len(), filters * patch);
-    check_len("b", b.len(), filters);
-    check_len("col", col.len(), dims.col_len());
-    check_len("y", y.len(), dims.batch * filters * positions);
-    if dims.batch == 0 || positions == 0 || filters == 0 {
-        return;
-    }
-    let image = |((x, col), y): ((&[E], &mut [E]), &mut [E])| image_forward(x, w, b, col, y, dims);
-    let image_len = dims.image_len().max(1);
-    if par.split(dims.flops()) {
-        x.par_chunks(image_len)
-            .zip(col.par_chunks_mut(patch * positions))
-            .zip(y.par_chunks_mut(filters * positions))
-            .for_each(image);
-    } else {
-        x.chunks(image_len)
-            .zip(col.chunks_mut(patch * positions))
-            .zip(y.chunks_mut(filters * positions))
-            .for_each(image);
-    }
-}
-
-/// `y ← w * x + b` like [`forward`], for inference: each image's im2col
-/// matrix goes to a scratch buffer per thread instead of being kept, so a
-/// large batch needs no batch-sized buffer.
-///
-/// # Panics
-/// If a slice's length does not match `dims` (as for [`forward`]).
-#[track_caller]
-pub fn predict<E: Float>(x: &[E], w: &[E], b: &[E], y: &mut [E], dims: &ConvDims, par: Par) {
+pub fn forward<E: Float>(x: &[E], w: &[E], b: &[E], y: &mut [E], dims: &ConvDims, par: Par) {
     let (patch, positions, filters) = (dims.patch(), dims.positions(), dims.filters);
     check_len("x", x.len(), dims.batch * dims.image_len());
     check_len("w", w.len(), filters * patch);
@@ -379,15 +339,16 @@ fn lane_sum<E: Float>(v: &[E]) -> E {
     ((a + b) + (c + d)) + ((e + f) + (g + h)) + tail
 }
 
-/// `dw ← Σ_n dY_n · col_nᵀ` and `db ← Σ dY`, from the `col` that
-/// [`forward`] kept and the upstream gradient `dy` (`batch · filters ·
-/// positions`). Overwrites `dw` and `db`.
+/// `dw ← Σ_n dY_n · col_nᵀ` and `db ← Σ dY`, from the input `x` of the
+/// forward pass (its im2col matrices are recomputed, see [`forward`]) and
+/// the upstream gradient `dy` (`batch · filters · positions`). Overwrites
+/// `dw` and `db`.
 ///
 /// # Panics
 /// If a slice's length does not match `dims`.
 #[track_caller]
 pub fn param_grads<E: Float>(
-    col: &[E],
+    x: &[E],
     dy: &[E],
     dw: &mut [E],
     db: &mut [E],
@@ -395,7 +356,7 @@ pub fn param_grads<E: Float>(
     par: Par,
 ) {
     let (patch, positions, filters) = (dims.patch(), dims.positions(), dims.filters);
-    check_len("col", col.len(), dims.col_len());
+    check_len("x", x.len(), dims.batch * dims.image_len());
     check_len("dy", dy.len(), dims.batch * filters * positions);
     check_len("dw", dw.len(), filters * patch);
     check_len("db", db.len(), filters);
@@ -409,16 +370,18 @@ pub fn param_grads<E: Float>(
     let partial_len = filters * patch + filters;
     let groups = dims.batch.div_ceil(IMAGES_PER_PARTIAL);
     let mut partials = vec![E::ZERO; groups * partial_len];
-    let (col_group, dy_group) = (
-        IMAGES_PER_PARTIAL * patch * positions,
+    let image_len = dims.image_len().max(1);
+    let (x_group, dy_group) = (
+        IMAGES_PER_PARTIAL * image_len,
         IMAGES_PER_PARTIAL * filters * positions,
     );
-    let group = |((partial, col), dy): ((&mut [E], &[E]), &[E])| {
+    let group = |col: &mut Vec<E>, ((partial, x), dy): ((&mut [E], &[E]), &[E])| {
         let (pdw, pdb) = partial.split_at_mut(filters * patch);
-        for (col, dy) in col
-            .chunks_exact(patch * positions)
+        for (x, dy) in x
+            .chunks_exact(image_len)
             .zip(dy.chunks_exact(filters * positions))
         {
+            im2col(x, col, dims);
             gemm(
                 MatMut::row_major(pdw, filters, patch),
                 Accum::Add,
@@ -431,18 +394,20 @@ pub fn param_grads<E: Float>(
             }
         }
     };
+    let scratch = || vec![E::ZERO; patch * positions];
     if par.split(2 * dims.flops()) {
         partials
             .par_chunks_mut(partial_len)
-            .zip(col.par_chunks(col_group))
+            .zip(x.par_chunks(x_group))
             .zip(dy.par_chunks(dy_group))
-            .for_each(group);
+            .for_each_init(scratch, group);
     } else {
+        let mut col = scratch();
         partials
             .chunks_mut(partial_len)
-            .zip(col.chunks(col_group))
+            .zip(x.chunks(x_group))
             .zip(dy.chunks(dy_group))
-            .for_each(group);
+            .for_each(|task| group(&mut col, task));
     }
     for partial in partials.chunks_exact(partial_len) {
         let (pdw, pdb) = partial.split_at(filters * patch);
@@ -554,11 +519,8 @@ mod tests {
             let x = random(d.batch * d.image_len(), 1);
             let w = random(d.filters * d.patch(), 2);
             let b = random(d.filters, 3);
-            let (mut col, mut y) = (
-                vec![0.0; d.col_len()],
-                vec![0.0; d.batch * d.filters * d.positions()],
-            );
-            forward(&x, &w, &b, &mut col, &mut y, &d, Par::Seq);
+            let mut y = vec![0.0; d.batch * d.filters * d.positions()];
+            forward(&x, &w, &b, &mut y, &d, Par::Seq);
             for (got, want) in y.iter().zip(direct(&x, &w, &b, &d)) {
                 assert!(
                     (got - want).abs() < 1e-12,
@@ -566,27 +528,6 @@ mod tests {
                 );
             }
         }
-    }
-
-    #[test]
-    fn predict_gives_the_bits_of_forward() {
-        let d = dims(2, 1);
-        let x = random(d.batch * d.image_len(), 12);
-        let w = random(d.filters * d.patch(), 13);
-        let b = random(d.filters, 14);
-        let mut y = vec![0.0; d.batch * d.filters * d.positions()];
-        forward(
-            &x,
-            &w,
-            &b,
-            &mut vec![0.0; d.col_len()],
-            &mut y,
-            &d,
-            Par::Seq,
-        );
-        let mut p = vec![0.0; y.len()];
-        predict(&x, &w, &b, &mut p, &d, Par::Rayon);
-        assert!(p == y);
     }
 
     #[test]
@@ -626,10 +567,8 @@ mod tests {
         let x = random(d.batch * d.image_len(), 6);
         let w = random(d.filters * d.patch(), 7);
         let dy = random(d.batch * d.filters * d.positions(), 8);
-        let (mut col, mut y) = (vec![0.0; d.col_len()], vec![0.0; dy.len()]);
-        forward(&x, &w, &[0.0; 4], &mut col, &mut y, &d, Par::Seq);
         let (mut dw, mut db, mut dx) = (vec![0.0; w.len()], vec![0.0; 4], vec![0.0; x.len()]);
-        param_grads(&col, &dy, &mut dw, &mut db, &d, Par::Seq);
+        param_grads(&x, &dy, &mut dw, &mut db, &d, Par::Seq);
         input_grad(&w, &dy, &mut dx, &d, Par::Seq);
         // y is linear in w, b and x: each gradient element is <dy, y(e_k)>.
         let dot = |y: Vec<f64>| y.iter().zip(&dy).map(|(a, b)| a * b).sum::<f64>();
@@ -680,10 +619,10 @@ mod tests {
             .collect();
         assert!(Par::Rayon.split(d.flops()) || rayon::current_num_threads() == 1);
         let run = || {
-            let (mut col, mut y) = (vec![0.0; d.col_len()], vec![0.0; dy.len()]);
-            forward(&x, &w, &[0.5; 8], &mut col, &mut y, &d, Par::Rayon);
+            let mut y = vec![0.0; dy.len()];
+            forward(&x, &w, &[0.5; 8], &mut y, &d, Par::Rayon);
             let (mut dw, mut db, mut dx) = (vec![0.0; w.len()], vec![0.0; 8], vec![0.0; x.len()]);
-            param_grads(&col, &dy, &mut dw, &mut db, &d, Par::Rayon);
+            param_grads(&x, &dy, &mut dw, &mut db, &d, Par::Rayon);
             input_grad(&w, &dy, &mut dx, &d, Par::Rayon);
             (y, dw, db, dx)
         };

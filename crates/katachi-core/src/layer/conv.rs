@@ -57,10 +57,9 @@ pub struct Conv2d<
     pub weight: Param<Rank4<C_OUT, C_IN, K, K>, E>,
     /// One bias per filter, `[C_OUT]`.
     pub bias: Param<Rank1<C_OUT>, E>,
-    /// The im2col matrices of the latest forward, kept for `dW`.
-    col: Vec<E>,
-    /// The extents of the latest forward; `None` once backward used them.
-    dims: Option<ConvDims>,
+    /// The input of the latest forward and its extents, kept for `dW`
+    /// (im2col is recomputed from it); its buffer then receives `dX`.
+    input: Option<(Vec<E>, ConvDims)>,
     /// The buffer of the latest upstream gradient, reused for the next output.
     spare: Vec<E>,
 }
@@ -80,8 +79,7 @@ where
                 },
             ),
             bias: Param::new(bias, Role::Bias),
-            col: Vec::new(),
-            dims: None,
+            input: None,
             spare: Vec::new(),
         }
     }
@@ -112,14 +110,15 @@ where
         }
     }
 
-    /// The extents of the latest forward, for a gradient of `batch` images.
+    /// The input and extents of the latest forward, for a gradient of
+    /// `batch` images.
     ///
     /// # Panics
     /// Without such a forward (see the `Layer` contract).
-    fn take_dims(&mut self, batch: usize) -> ConvDims {
-        self.dims
+    fn take_input(&mut self, batch: usize) -> (Vec<E>, ConvDims) {
+        self.input
             .take()
-            .filter(|d| d.batch == batch && self.col.len() == d.col_len())
+            .filter(|(_, d)| d.batch == batch)
             .expect(NO_FORWARD)
     }
 }
@@ -162,28 +161,25 @@ where
             super::window::Fits::<(B, Const<C_IN>, H, W), ConvOut<B, C_OUT, H, W, K, S, P>>::CHECK;
         let batch = x.shape().0;
         let dims = Self::conv_dims::<H, W>(batch.size());
-        self.col.resize(dims.col_len(), E::ZERO);
         let mut y = std::mem::take(&mut self.spare);
         y.resize(batch.size() * C_OUT * dims.positions(), E::ZERO);
         conv::forward(
             x.as_slice(),
             self.weight.value.as_slice(),
             self.bias.value.as_slice(),
-            &mut self.col,
             &mut y,
             &dims,
             Par::Rayon,
         );
-        self.dims = Some(dims);
+        self.input = Some((x.into_vec(), dims));
         Tensor::from_vec((batch, Const, Default::default(), Default::default()), y)
             .expect("batch × C_OUT × output extents")
     }
 
     fn backward(&mut self, dy: Self::Out) -> Tensor<(B, Const<C_IN>, H, W), E> {
         let batch = dy.shape().0;
-        self.backward_params_inner(&dy, batch.size());
-        let dims = Self::conv_dims::<H, W>(batch.size());
-        let mut dx = vec![E::ZERO; batch.size() * dims.image_len()];
+        // The input is no longer needed once dW is computed: its buffer takes dX.
+        let (mut dx, dims) = self.backward_params_inner(&dy, batch.size());
         conv::input_grad(
             self.weight.value.as_slice(),
             dy.as_slice(),
@@ -198,7 +194,8 @@ where
 
     fn backward_params(&mut self, dy: Self::Out) {
         let batch = dy.shape().0;
-        self.backward_params_inner(&dy, batch.size());
+        let kept = self.backward_params_inner(&dy, batch.size());
+        self.input = Some(kept);
         self.spare = dy.into_vec();
     }
 
@@ -208,7 +205,7 @@ where
         let batch = x.shape().0;
         let dims = Self::conv_dims::<H, W>(batch.size());
         let mut y = vec![E::ZERO; batch.size() * C_OUT * dims.positions()];
-        conv::predict(
+        conv::forward(
             x.as_slice(),
             self.weight.value.as_slice(),
             self.bias.value.as_slice(),
@@ -226,17 +223,22 @@ impl<const C_IN: usize, const C_OUT: usize, const K: usize, const S: usize, cons
 where
     E: Element,
 {
-    /// `dW` and `db` from the kept im2col matrices.
-    fn backward_params_inner<Sh: Shape>(&mut self, dy: &Tensor<Sh, E>, batch: usize) {
-        let dims = self.take_dims(batch);
+    /// `dW` and `db` from the kept input; gives the input back.
+    fn backward_params_inner<Sh: Shape>(
+        &mut self,
+        dy: &Tensor<Sh, E>,
+        batch: usize,
+    ) -> (Vec<E>, ConvDims) {
+        let (x, dims) = self.take_input(batch);
         conv::param_grads(
-            &self.col,
+            &x,
             dy.as_slice(),
             self.weight.grad.as_mut_slice(),
             self.bias.grad.as_mut_slice(),
             &dims,
             Par::Rayon,
         );
+        (x, dims)
     }
 }
 
