@@ -199,3 +199,53 @@ fn conv_weights_are_saved_with_their_four_extents() {
     assert_eq!(dims[0], ("conv1.weight".to_string(), vec![4, 1, 3, 3]));
     assert_eq!(dims[2], ("conv2.weight".to_string(), vec![3, 4, 3, 3]));
 }
+
+/// BatchNorm and Dropout take a convolution's flattened rows like any others.
+#[derive(Default, Network)]
+#[network(input = Tensor<Nchw<1, 6, 6>, f64>)]
+struct NormalisedCnn {
+    conv: Conv2d<1, 2, 3, 1, 0, f64>,
+    flatten: Flatten<f64>,
+    norm: BatchNorm<32, f64>,
+    drop: Dropout<f64>,
+    affine: Affine<32, 3, f64>,
+}
+
+#[test]
+fn batch_norm_after_flatten_normalises_each_feature() {
+    let mut net = NormalisedCnn::default();
+    net.init(Init::He, 16);
+    net.drop = Dropout::new(0.0);
+    let x = images::<1, 6, 6>(8, 17);
+    let rows = net.flatten.forward(net.conv.forward(x.clone()));
+    let normalised = net.norm.forward(rows);
+    // γ = 1, β = 0 at the start: every feature has mean 0 over the batch.
+    for f in 0..32 {
+        let mean: f64 = (0..8).map(|n| normalised.row(n)[f]).sum::<f64>() / 8.0;
+        assert!(mean.abs() < 1e-12, "feature {f}: mean {mean}");
+    }
+    let t = Labels::<3>::new(vec![0, 1, 2, 0, 1, 2, 0, 1]).unwrap();
+    let report = gradient_check(&mut net, &mut SoftmaxWithLoss::new(), &x, &t).unwrap();
+    for p in report.params.iter().filter(|p| p.name != "conv.bias") {
+        assert!(p.max_relative_error < 1e-6, "{report}");
+    }
+    // A bias shifts a whole feature, which BatchNorm subtracts again: its
+    // exact gradient is 0, so a relative error would only compare rounding
+    // noise. Backprop gives 0 up to rounding, and so does the difference.
+    assert!(
+        net.conv
+            .bias
+            .grad
+            .as_slice()
+            .iter()
+            .all(|g| g.abs() < 1e-12),
+        "{:?}",
+        net.conv.bias.grad
+    );
+    let bias = report
+        .params
+        .iter()
+        .find(|p| p.name == "conv.bias")
+        .unwrap();
+    assert!(bias.max_abs_error < 1e-12, "{report}");
+}

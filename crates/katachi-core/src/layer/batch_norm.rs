@@ -1,6 +1,7 @@
 //! `BatchNorm<N>` (chapter 6): normalises each of `N` features over the
 //! batch, then scales and shifts by learned `γ` and `β`.
 
+use super::Width;
 use super::{Layer, NO_FORWARD, Signature};
 use crate::Element;
 use crate::param::{
@@ -109,10 +110,11 @@ impl<const N: usize, E: Element> Default for BatchNorm<N, E> {
     }
 }
 
-impl<B: Dim, const N: usize, E: Element> Layer<Tensor<(B, Const<N>), E>> for BatchNorm<N, E> {
-    type Out = Tensor<(B, Const<N>), E>;
+impl<B: Dim, D: Width<N>, const N: usize, E: Element> Layer<Tensor<(B, D), E>> for BatchNorm<N, E> {
+    type Out = Tensor<(B, D), E>;
 
-    fn forward(&mut self, mut x: Tensor<(B, Const<N>), E>) -> Self::Out {
+    fn forward(&mut self, mut x: Tensor<(B, D), E>) -> Self::Out {
+        let () = D::CHECK;
         let rows = x.num_rows();
         let mut cache = std::mem::take(&mut self.cache);
         if self.mode == Mode::Eval || rows == 0 {
@@ -156,7 +158,7 @@ impl<B: Dim, const N: usize, E: Element> Layer<Tensor<(B, Const<N>), E>> for Bat
         x
     }
 
-    fn backward(&mut self, mut dy: Self::Out) -> Tensor<(B, Const<N>), E> {
+    fn backward(&mut self, mut dy: Self::Out) -> Tensor<(B, D), E> {
         let cache = &self.cache;
         assert!(
             cache.fresh && cache.xn.len() == dy.numel(),
@@ -201,7 +203,8 @@ impl<B: Dim, const N: usize, E: Element> Layer<Tensor<(B, Const<N>), E>> for Bat
         dy
     }
 
-    fn predict(&self, mut x: Tensor<(B, Const<N>), E>) -> Self::Out {
+    fn predict(&self, mut x: Tensor<(B, D), E>) -> Self::Out {
+        let () = D::CHECK;
         let inv_std = self.running_inv_std();
         self.normalise(
             x.as_mut_slice(),
@@ -216,8 +219,8 @@ impl<B: Dim, const N: usize, E: Element> Layer<Tensor<(B, Const<N>), E>> for Bat
 impl<B: Dim, D: Dim, E2: Element, const N: usize, E: Element> Signature<Tensor<(B, D), E2>>
     for BatchNorm<N, E>
 {
-    type Input = Tensor<(B, Const<N>), E>;
-    type Output = Tensor<(B, Const<N>), E>;
+    type Input = Tensor<(B, D::Expect<N>), E>;
+    type Output = Tensor<(B, D::Expect<N>), E>;
 }
 
 impl<const N: usize, E: Element> Parameters for BatchNorm<N, E> {
