@@ -1,21 +1,5 @@
-//! Extents computed at compile time: sliding windows and flattening.
-//!
-//! `Conv2d<1, 30, 5>` on 28×28 images gives 24×24 maps, a 2×2 pool 12×12,
-//! and flattening 30·12·12 = 4320 numbers per image. Stable const generics
-//! cannot write `Const<{(28 − 5) / 1 + 1}>`, so those extents are types,
-//! `Window<Const<28>, 5, 1, 0>` and `Flat<Const<30>, Window<…>, Window<…>>`,
-//! whose sizes are associated constants, evaluated by the compiler.
-//! Shapes still print as plain numbers (`[_, 30, 12, 12]`), and
-//! `#[derive(Network)]` compares computed sizes between fields at compile
-//! time, naming both fields.
-//!
-//! ```
-//! use katachi_core::shape::{Const, ConstDim, Flat, Window};
-//! type Conv = Window<Const<28>, 5, 1, 0>; // 28 − 5 + 1
-//! type Pool = Window<Conv, 2, 2, 0>; // 24 / 2
-//! assert_eq!((Conv::SIZE, Pool::SIZE), (24, 12));
-//! assert_eq!(<Flat<Const<30>, Pool, Pool>>::SIZE, 4320);
-//! ```
+//! Extents computed at compile time: sliding windows and flattening (see
+//! the module docs of `shape`).
 
 use std::fmt;
 use std::marker::PhantomData;

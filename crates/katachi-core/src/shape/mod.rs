@@ -18,10 +18,31 @@
 //! # Extent arithmetic
 //!
 //! Output extents that stable const generics cannot compute (convolution,
-//! pooling, flatten) are types whose size is an associated constant:
-//! [`Window`] and [`Flat`], see the [`extent`](Window) docs. They print as
-//! plain numbers, and layers name them for you: a user writes
-//! `Conv2d<1, 30, 5>` and never spells an extent type.
+//! pooling, flatten) are types whose size is an associated constant, which
+//! the compiler evaluates: [`Window`] and [`Flat`]. `Conv2d<1, 30, 5>` on
+//! 28×28 images gives 24×24 maps, a 2×2 pool 12×12, flattening 4320
+//! numbers per image:
+//!
+//! ```
+//! use katachi_core::shape::{Const, ConstDim, Flat, Shape, Window};
+//! type Conv = Window<Const<28>, 5, 1, 0>; // (28 + 2·0 − 5) / 1 + 1
+//! type Pool = Window<Conv, 2, 2, 0>; // (24 − 2) / 2 + 1
+//! assert_eq!((Conv::SIZE, Pool::SIZE), (24, 12));
+//! assert_eq!(<Flat<Const<30>, Pool, Pool>>::SIZE, 4320);
+//! // Shapes print plain numbers, whatever their extents' types.
+//! assert_eq!(<(usize, Const<30>, Pool, Pool)>::pattern(), "[_, 30, 12, 12]");
+//! ```
+//!
+//! Layers name these types for you: a user writes `Conv2d<1, 30, 5>` and
+//! never spells an extent type. Where a layer wants a plain `N` and a
+//! computed extent arrives, [`Dim::Expect`] and [`Derived`] let the sizes be
+//! compared by value when a network is compiled, with messages built by
+//! [`ConstMessage`] ("`affine1` takes [_, 4000] but `flatten` produces
+//! [_, 4320]").
+//!
+//! (`typenum` could do this arithmetic too, but mapping `Const<N>` to its
+//! types stops at 1024, and its errors print `UInt<UInt<UTerm, B1>, B0>`
+//! rather than numbers.)
 
 mod dim;
 mod extent;
