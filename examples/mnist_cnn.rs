@@ -81,13 +81,20 @@ const TRAIN_EVAL: usize = 10_000;
 /// Images as 1×28×28 and their labels, the form the network takes.
 type Images = (Tensor<Nchw<1, 28, 28>>, Labels<10>);
 
-fn images(split: Split, limit: usize) -> Result<Images, Error> {
-    let n = split.len().min(limit);
+/// A whole split as images: the pixels are moved, not copied.
+fn all(split: Split) -> Result<Images, Error> {
+    let n = split.len();
+    Ok((split.images.reshape((n, Const, Const, Const))?, split.labels))
+}
+
+/// The first `n` examples of a split, copied.
+fn head(split: &Split, n: usize) -> Result<Images, Error> {
+    let n = split.len().min(n);
     let rows: Vec<usize> = (0..n).collect();
-    let images =
-        katachi::data::gather_rows(&split.images, &rows).reshape((n, Const, Const, Const))?;
-    let labels = Labels::new(split.labels.as_slice()[..n].to_vec())?;
-    Ok((images, labels))
+    all(Split {
+        images: katachi::data::gather_rows(&split.images, &rows),
+        labels: Labels::new(split.labels.as_slice()[..n].to_vec())?,
+    })
 }
 
 fn main() {
@@ -105,11 +112,8 @@ fn main() {
 fn run(args: &Args) -> Result<(), Error> {
     let started = Instant::now();
     let Mnist { train, test } = Mnist::<f32>::load(&args.data)?;
-    let (train, train_head, test) = (
-        images(train.clone(), usize::MAX)?,
-        images(train, TRAIN_EVAL)?,
-        images(test, usize::MAX)?,
-    );
+    let train_head = head(&train, TRAIN_EVAL)?;
+    let (train, test) = (all(train)?, all(test)?);
     println!(
         "data: {} training and {} test images from {} ({:.1} s)",
         train.1.len(),
