@@ -84,7 +84,10 @@ type Images = (Tensor<Nchw<1, 28, 28>>, Labels<10>);
 /// A whole split as images: the pixels are moved, not copied.
 fn all(split: Split) -> Result<Images, Error> {
     let n = split.len();
-    Ok((split.images.reshape((n, Const, Const, Const))?, split.labels))
+    Ok((
+        split.images.reshape((n, Const, Const, Const))?,
+        split.labels,
+    ))
 }
 
 /// The first `n` examples of a split, copied.
