@@ -18,7 +18,8 @@ pub struct Window<H, const K: usize, const S: usize, const P: usize>(PhantomData
 /// The number of elements of a `C × H × W` sample, flattened to one row.
 pub struct Flat<C, H, W>(PhantomData<(C, H, W)>);
 
-/// A window larger than the input it slides over, as found at compile time.
+/// A window that does not fit the input it slides over (or cannot slide:
+/// an empty window, a stride of 0), as found at compile time.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct WindowFault {
     /// The window (kernel) extent.
@@ -27,6 +28,9 @@ pub struct WindowFault {
     pub input: usize,
     /// The padding on each side.
     pub padding: usize,
+    /// The step between windows (a window that fits still has no output
+    /// with a stride of 0).
+    pub stride: usize,
 }
 
 impl<H: ConstDim, const K: usize, const S: usize, const P: usize> Window<H, K, S, P> {
@@ -76,6 +80,7 @@ impl<H: ConstDim, const K: usize, const S: usize, const P: usize> Dim for Window
             window: K,
             input: H::SIZE,
             padding: P,
+            stride: S,
         })
     } else {
         None
@@ -214,6 +219,7 @@ mod tests {
             window: 5,
             input: 4,
             padding: 0,
+            stride: 1,
         };
         assert_eq!(TooBig::FAULT, Some(fault));
         // Padding can make it fit.

@@ -1,6 +1,6 @@
 //! Messages built by the compiler, for shape checks that run in constants.
 
-use super::{Shape, WindowFault};
+use super::Shape;
 
 /// Bytes a message holds; longer ones are cut.
 const CAPACITY: usize = 480;
@@ -158,26 +158,27 @@ pub const fn window_message<Arrives: Shape, Gives: Shape>(layer: &str) -> Option
     if !Arrives::FITS {
         return None;
     }
-    match Gives::FAULT {
-        None => None,
-        Some(WindowFault {
-            window,
-            input,
-            padding,
-        }) => Some(
-            ConstMessage::new()
-                .text(layer)
-                .text(" cannot take ")
-                .shape::<Arrives>()
-                .text(": its ")
-                .number(window)
-                .text("-wide window is larger than the input's extent of ")
-                .number(input)
-                .text(" padded by ")
-                .number(padding)
-                .text(" on each side"),
-        ),
-    }
+    let Some(fault) = Gives::FAULT else {
+        return None;
+    };
+    let start = ConstMessage::new()
+        .text(layer)
+        .text(" cannot take ")
+        .shape::<Arrives>()
+        .text(": its ");
+    Some(if fault.stride == 0 {
+        start.text("stride is 0")
+    } else if fault.window == 0 {
+        start.text("window is empty")
+    } else {
+        start
+            .number(fault.window)
+            .text("-wide window is larger than the input's extent of ")
+            .number(fault.input)
+            .text(" padded by ")
+            .number(fault.padding)
+            .text(" on each side")
+    })
 }
 
 const fn same_dims(a: &[Option<usize>; 4], b: &[Option<usize>; 4]) -> bool {
@@ -229,6 +230,11 @@ mod tests {
         assert_eq!(
             m.as_str(),
             "`conv1` cannot take [_, 1, 4, 4]: its 5-wide window is larger than the input's extent of 4 padded by 0 on each side"
+        );
+        type Still = (usize, Const<8>, Window<Const<4>, 2, 0, 0>, Const<4>);
+        assert_eq!(
+            window_message::<In, Still>("`pool`").unwrap().as_str(),
+            "`pool` cannot take [_, 1, 4, 4]: its stride is 0"
         );
         // The next layer, fed the faulty shape, stays silent.
         type After = (
