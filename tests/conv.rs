@@ -249,3 +249,41 @@ fn batch_norm_after_flatten_normalises_each_feature() {
         .unwrap();
     assert!(bias.max_abs_error < 1e-12, "{report}");
 }
+
+/// A convolutional block as a network of its own.
+#[derive(Default, Network)]
+#[network(input = Tensor<Nchw<1, 8, 8>, f64>)]
+struct ConvBlock {
+    conv: Conv2d<1, 3, 3, 1, 1, f64>,
+    tanh: Tanh<f64>,
+    pool: MaxPool2d<2, 2, f64>,
+}
+
+/// The block nested in a classifier: its input comes from the block, and
+/// the extents it produces (3 × 4 × 4) are checked against `affine`.
+#[derive(Default, Network)]
+struct NestedCnn {
+    block: ConvBlock,
+    flatten: Flatten<f64>,
+    affine: Affine<48, 4, f64>,
+}
+
+#[test]
+fn a_nested_convolutional_block_trains_like_a_layer() {
+    let mut net = NestedCnn::default();
+    net.init(Init::He, 18);
+    assert_eq!(
+        net.param_names(),
+        [
+            "block.conv.weight",
+            "block.conv.bias",
+            "affine.weight",
+            "affine.bias"
+        ]
+    );
+    let x = images::<1, 8, 8>(3, 19);
+    assert_eq!(net.predict(x.clone()).dims(), [3, 4]);
+    let t = Labels::<4>::new(vec![3, 0, 2]).unwrap();
+    let report = gradient_check(&mut net, &mut SoftmaxWithLoss::new(), &x, &t).unwrap();
+    assert!(report.max_relative_error() < 1e-6, "{report}");
+}
