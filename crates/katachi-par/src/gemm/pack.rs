@@ -35,7 +35,7 @@ pub(crate) fn pack_a<E: Float>(
         if a.cs == 1 && rows == mr && mr == 6 {
             // The common case (row-major A, a whole panel), with the row
             // count known to the compiler.
-            interleave_rows::<E, 6>(out, a, row0, p0, kc);
+            interleave::<E, 6>(out, a.data, row0 * a.rs + p0, a.rs, 6, kc);
         } else if a.rs == 1 && rows == mr && mr == 6 {
             // A transposed view: columns are contiguous, a whole panel.
             copy_rows::<E, 6>(out, &a.data[row0 + p0 * a.cs..], a.cs, kc);
@@ -93,39 +93,47 @@ fn deal_columns<E: Float, const MR: usize>(
     }
 }
 
-/// `out[p·MR + r] = a[row0 + r, p0 + p]` for a row-major `a`.
+/// `out[p·N + j] = data[first + j·step + p]` for `p < kc`: `valid` runs of
+/// `kc` contiguous elements, `step` apart, interleaved into lanes of `N`
+/// (zero for `valid ≤ j < N`). Packing A from rows (`step = rs`) and B from
+/// columns (a transposed `b`, `step = cs`) are both this.
 ///
-/// Works in chunks of 8 columns: 8 elements of each of the `MR` rows are
-/// read into a small array, then written out in order. Writing `out`
-/// sequentially matters: the straightforward loop becomes strided stores
-/// that stall against the row reads (8 % of a 1024³ product, measured).
-fn interleave_rows<E: Float, const MR: usize>(
+/// Works in chunks of 8: 8 elements of each run are read into a small
+/// block, then written out lane by lane, so `out` is written sequentially.
+/// The straightforward loop stores with a stride of `N`, which stalls
+/// against the reads (8 % of a 1024³ product, measured) and, for B, touched
+/// a new cache line per element (packing `Wᵀ` took as long as the product
+/// in a CNN training step).
+fn interleave<E: Float, const N: usize>(
     out: &mut [E],
-    a: &MatRef<'_, E>,
-    row0: usize,
-    p0: usize,
+    data: &[E],
+    first: usize,
+    step: usize,
+    valid: usize,
     kc: usize,
 ) {
     const CHUNK: usize = 8;
-    let rows: [&[E]; MR] = std::array::from_fn(|r| {
-        let start = (row0 + r) * a.rs + p0;
-        &a.data[start..start + kc]
-    });
+    let run = |j: usize| &data[first + j * step..first + j * step + kc];
     let whole = kc / CHUNK * CHUNK;
-    for (c, out_chunk) in out[..whole * MR].chunks_exact_mut(CHUNK * MR).enumerate() {
-        let mut block = [[E::ZERO; CHUNK]; MR];
-        for (dst, row) in block.iter_mut().zip(&rows) {
-            dst.copy_from_slice(&row[c * CHUNK..(c + 1) * CHUNK]);
+    let mut block = [[E::ZERO; CHUNK]; N];
+    for (c, out_chunk) in out[..whole * N].chunks_exact_mut(CHUNK * N).enumerate() {
+        for (j, dst) in block.iter_mut().enumerate().take(valid) {
+            dst.copy_from_slice(&run(j)[c * CHUNK..(c + 1) * CHUNK]);
         }
-        for (q, lane) in out_chunk.chunks_exact_mut(MR).enumerate() {
-            for (v, src) in lane.iter_mut().zip(&block) {
+        for (q, lane) in out_chunk.chunks_exact_mut(N).enumerate() {
+            for (v, src) in lane.iter_mut().zip(&block[..valid]) {
                 *v = src[q];
             }
+            lane[valid..].fill(E::ZERO);
         }
     }
-    for (p, lane) in out[whole * MR..kc * MR].chunks_exact_mut(MR).enumerate() {
-        for (v, row) in lane.iter_mut().zip(&rows) {
-            *v = row[whole + p];
+    for (p, lane) in out[whole * N..kc * N].chunks_exact_mut(N).enumerate() {
+        for (j, v) in lane.iter_mut().enumerate() {
+            *v = if j < valid {
+                run(j)[whole + p]
+            } else {
+                E::ZERO
+            };
         }
     }
 }
@@ -141,51 +149,6 @@ fn copy_rows<E: Float, const N: usize>(out: &mut [E], src: &[E], stride: usize, 
             .expect("N elements");
         let lane: &mut [E; N] = lane.try_into().expect("N elements");
         *lane = *row;
-    }
-}
-
-/// One panel of a transposed `b` (`b.rs == 1`: each column of `b` is
-/// contiguous): `out[p·NR + j] = b[p0 + p, col0 + j]`, zero for `j ≥ cols`.
-///
-/// Reads `CHUNK` consecutive elements of each column into a block, then
-/// writes the block out row by row, so every write is a contiguous run of
-/// `NR` elements instead of `NR` scattered ones (the plain loop wrote with a
-/// stride of `NR`, touching a new cache line per element: packing `Wᵀ` then
-/// took as long as the product in a CNN training step).
-fn transpose_panel<E: Float, const NR: usize>(
-    out: &mut [E],
-    b: &MatRef<'_, E>,
-    p0: usize,
-    kc: usize,
-    col0: usize,
-    cols: usize,
-) {
-    const CHUNK: usize = 8;
-    let column = |j: usize| {
-        let start = p0 + (col0 + j) * b.cs;
-        &b.data[start..start + kc]
-    };
-    let whole = kc / CHUNK * CHUNK;
-    let mut block = [[E::ZERO; CHUNK]; NR];
-    for (c, out_chunk) in out[..whole * NR].chunks_exact_mut(CHUNK * NR).enumerate() {
-        for (j, dst) in block.iter_mut().enumerate().take(cols) {
-            dst.copy_from_slice(&column(j)[c * CHUNK..(c + 1) * CHUNK]);
-        }
-        for (q, lane) in out_chunk.chunks_exact_mut(NR).enumerate() {
-            for (v, src) in lane.iter_mut().zip(&block) {
-                *v = src[q];
-            }
-            lane[cols..].fill(E::ZERO);
-        }
-    }
-    for (p, lane) in out[whole * NR..kc * NR].chunks_exact_mut(NR).enumerate() {
-        for (j, v) in lane.iter_mut().enumerate() {
-            *v = if j < cols {
-                column(j)[whole + p]
-            } else {
-                E::ZERO
-            };
-        }
     }
 }
 
@@ -218,11 +181,11 @@ pub(crate) fn pack_b<E: Float>(
                 lane[cols..].fill(E::ZERO);
             }
         } else if b.rs == 1 && nr == 32 {
-            transpose_panel::<E, 32>(out, b, p0, kc, col0, cols);
+            interleave::<E, 32>(out, b.data, p0 + col0 * b.cs, b.cs, cols, kc);
         } else if b.rs == 1 && nr == 16 {
-            transpose_panel::<E, 16>(out, b, p0, kc, col0, cols);
+            interleave::<E, 16>(out, b.data, p0 + col0 * b.cs, b.cs, cols, kc);
         } else if b.rs == 1 && nr == 8 {
-            transpose_panel::<E, 8>(out, b, p0, kc, col0, cols);
+            interleave::<E, 8>(out, b.data, p0 + col0 * b.cs, b.cs, cols, kc);
         } else {
             for j in 0..nr {
                 if j < cols {
