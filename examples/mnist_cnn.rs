@@ -21,7 +21,6 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use clap::Parser;
-use indicatif::{ProgressBar, ProgressStyle};
 use katachi::checkpoint;
 use katachi::data::{Batches, Mnist, Split};
 use katachi::prelude::*;
@@ -29,7 +28,7 @@ use katachi::train::{evaluate, train_epoch};
 
 #[path = "common/mod.rs"]
 mod common;
-use common::{EpochLog, plot};
+use common::{EpochLog, epoch_bar, save_results};
 
 /// The book's SimpleConvNet.
 #[derive(Network, Default)]
@@ -150,16 +149,11 @@ fn run(args: &Args) -> Result<(), Error> {
         batches.per_epoch(),
         rayon::current_num_threads()
     );
-    let bar_style =
-        ProgressStyle::with_template("epoch {prefix:>3} [{bar:30}] {pos}/{len} loss {msg}")
-            .expect("a valid template")
-            .progress_chars("=> ");
     let mut history = Vec::new();
     let training = Instant::now();
     for epoch in 1..=args.epochs {
         let epoch_start = Instant::now();
-        let bar = ProgressBar::new(batches.per_epoch() as u64).with_style(bar_style.clone());
-        bar.set_prefix(epoch.to_string());
+        let bar = epoch_bar(epoch, batches.per_epoch());
         let mean_loss = train_epoch(
             &mut net,
             &mut loss,
@@ -194,18 +188,5 @@ fn run(args: &Args) -> Result<(), Error> {
     }
     println!("trained in {:.1} s", training.elapsed().as_secs_f64());
 
-    std::fs::create_dir_all(&args.out).map_err(|e| Error::io(&args.out, &e))?;
-    let weights = args.out.join("weights.safetensors");
-    checkpoint::save(&net, &weights)?;
-    println!("weights: {}", weights.display());
-    let curves = args.out.join("curves.png");
-    match plot::curves(&curves, &history) {
-        Ok(()) => println!("curves: {}", curves.display()),
-        Err(e) => println!("curves: not written ({e})"),
-    }
-    println!(
-        "test accuracy: {:.4}",
-        history.last().map_or(0.0, |h| h.test)
-    );
-    Ok(())
+    save_results(&net, &args.out, &history)
 }

@@ -1,4 +1,49 @@
-//! What the MNIST examples share: the per-epoch log and its plot.
+//! What the MNIST examples share: the per-epoch progress bar and log, and
+//! writing the results.
+
+use std::path::Path;
+
+use indicatif::{ProgressBar, ProgressStyle};
+use katachi::checkpoint;
+use katachi::param::Parameters;
+
+/// A progress bar over one epoch's `steps`, labelled with the epoch; the
+/// message shows the latest loss.
+pub fn epoch_bar(epoch: usize, steps: usize) -> ProgressBar {
+    let style = ProgressStyle::with_template("epoch {prefix:>3} [{bar:30}] {pos}/{len} loss {msg}")
+        .expect("a valid template")
+        .progress_chars("=> ");
+    let bar = ProgressBar::new(steps as u64).with_style(style);
+    bar.set_prefix(epoch.to_string());
+    bar
+}
+
+/// Writes the weights (`weights.safetensors`) and the curves (`curves.png`)
+/// to `out`, and prints where they went and the last test accuracy.
+///
+/// # Errors
+/// If `out` cannot be created or the weights cannot be written (the curves
+/// are optional: a failure there is printed, not returned).
+pub fn save_results<N: Parameters>(
+    net: &N,
+    out: &Path,
+    history: &[EpochLog],
+) -> Result<(), katachi::Error> {
+    std::fs::create_dir_all(out).map_err(|e| katachi::Error::io(out, &e))?;
+    let weights = out.join("weights.safetensors");
+    checkpoint::save(net, &weights)?;
+    println!("weights: {}", weights.display());
+    let curves = out.join("curves.png");
+    match plot::curves(&curves, history) {
+        Ok(()) => println!("curves: {}", curves.display()),
+        Err(e) => println!("curves: not written ({e})"),
+    }
+    println!(
+        "test accuracy: {:.4}",
+        history.last().map_or(0.0, |h| h.test)
+    );
+    Ok(())
+}
 
 /// One epoch's numbers, for the log and the curves.
 pub struct EpochLog {
