@@ -157,23 +157,11 @@ where
     type Out = Tensor<ConvOut<B, C_OUT, H, W, K, S, P>, E>;
 
     fn forward(&mut self, x: Tensor<(B, Const<C_IN>, H, W), E>) -> Self::Out {
-        let () =
-            super::window::Fits::<(B, Const<C_IN>, H, W), ConvOut<B, C_OUT, H, W, K, S, P>>::CHECK;
-        let batch = x.shape().0;
-        let dims = Self::conv_dims::<H, W>(batch.size());
-        let mut y = std::mem::take(&mut self.spare);
-        y.resize(batch.size() * C_OUT * dims.positions(), E::ZERO);
-        conv::forward(
-            x.as_slice(),
-            self.weight.value.as_slice(),
-            self.bias.value.as_slice(),
-            &mut y,
-            &dims,
-            Par::Rayon,
-        );
+        // The buffer of the latest upstream gradient: a warm step allocates no output.
+        let spare = std::mem::take(&mut self.spare);
+        let (y, dims) = self.convolve(&x, spare);
         self.input = Some((x.into_vec(), dims));
-        Tensor::from_vec((batch, Const, Default::default(), Default::default()), y)
-            .expect("batch × C_OUT × output extents")
+        y
     }
 
     fn backward(&mut self, dy: Self::Out) -> Tensor<(B, Const<C_IN>, H, W), E> {
@@ -200,21 +188,7 @@ where
     }
 
     fn predict(&self, x: Tensor<(B, Const<C_IN>, H, W), E>) -> Self::Out {
-        let () =
-            super::window::Fits::<(B, Const<C_IN>, H, W), ConvOut<B, C_OUT, H, W, K, S, P>>::CHECK;
-        let batch = x.shape().0;
-        let dims = Self::conv_dims::<H, W>(batch.size());
-        let mut y = vec![E::ZERO; batch.size() * C_OUT * dims.positions()];
-        conv::forward(
-            x.as_slice(),
-            self.weight.value.as_slice(),
-            self.bias.value.as_slice(),
-            &mut y,
-            &dims,
-            Par::Rayon,
-        );
-        Tensor::from_vec((batch, Const, Default::default(), Default::default()), y)
-            .expect("batch × C_OUT × output extents")
+        self.convolve(&x, Vec::new()).0
     }
 }
 
@@ -223,6 +197,30 @@ impl<const C_IN: usize, const C_OUT: usize, const K: usize, const S: usize, cons
 where
     E: Element,
 {
+    /// `x` convolved into the buffer `y` (resized), and the extents used.
+    fn convolve<B: Dim, H: ConstDim, W: ConstDim>(
+        &self,
+        x: &Tensor<(B, Const<C_IN>, H, W), E>,
+        mut y: Vec<E>,
+    ) -> (Tensor<ConvOut<B, C_OUT, H, W, K, S, P>, E>, ConvDims) {
+        let () =
+            super::window::Fits::<(B, Const<C_IN>, H, W), ConvOut<B, C_OUT, H, W, K, S, P>>::CHECK;
+        let batch = x.shape().0;
+        let dims = Self::conv_dims::<H, W>(batch.size());
+        y.resize(batch.size() * C_OUT * dims.positions(), E::ZERO);
+        conv::forward(
+            x.as_slice(),
+            self.weight.value.as_slice(),
+            self.bias.value.as_slice(),
+            &mut y,
+            &dims,
+            Par::Rayon,
+        );
+        let y = Tensor::from_vec((batch, Const, Default::default(), Default::default()), y)
+            .expect("batch × C_OUT × output extents");
+        (y, dims)
+    }
+
     /// `dW` and `db` from the kept input; gives the input back.
     fn backward_params_inner<Sh: Shape>(
         &mut self,
