@@ -48,6 +48,32 @@ struct Nested {
     epochs_seen: u32,
 }
 
+/// The first field's type appears again later (this once overflowed, E0275).
+#[derive(Network, Default)]
+struct RepeatedTypes {
+    a: Affine<6, 6, f64>,
+    tanh: Tanh<f64>,
+    b: Affine<6, 6, f64>,
+    relu: Relu<f64>,
+    head: Affine<6, 3, f64>,
+}
+
+/// A block used twice, first.
+#[derive(Network, Default)]
+struct BlockTwice {
+    block1: Block<6>,
+    block2: Block<6>,
+    head: Affine<6, 3, f64>,
+}
+
+/// Generic over the element type with `E: Element` alone.
+#[derive(Network, Default)]
+struct AnyElement<E: Element> {
+    a: Affine<6, 5, E>,
+    sigmoid: Sigmoid<E>,
+    b: Affine<5, 3, E>,
+}
+
 #[test]
 fn forward_and_backward_equal_the_hand_chained_layers() {
     let mut net = SmallRelu::default();
@@ -185,4 +211,100 @@ fn skipped_fields_are_left_alone() {
     net.init(Init::He, 2);
     assert_eq!(net.epochs_seen, 7);
     assert!(!net.param_names().iter().any(|n| n.contains("epochs")));
+}
+
+#[test]
+fn a_repeated_layer_type_runs_as_its_chain() {
+    let mut net = RepeatedTypes::default();
+    net.init(Init::Normal { std: 0.8 }, 21);
+    let mut chain = (
+        net.a.clone(),
+        Tanh::<f64>::new(),
+        net.b.clone(),
+        Relu::<f64>::new(),
+        net.head.clone(),
+    );
+    let x = batch();
+    assert_eq!(net.forward(x.clone()), chain.forward(x.clone()));
+    let from_net = backprop(&mut net, &mut SoftmaxWithLoss::new(), x.clone(), &labels()).unwrap();
+    let from_chain = backprop(&mut chain, &mut SoftmaxWithLoss::new(), x, &labels()).unwrap();
+    assert_eq!(from_net, from_chain);
+    assert_eq!(net.a.weight.grad, chain.0.weight.grad);
+    assert_eq!(net.b.weight.grad, chain.2.weight.grad);
+    assert_eq!(
+        net.param_names(),
+        [
+            "a.weight",
+            "a.bias",
+            "b.weight",
+            "b.bias",
+            "head.weight",
+            "head.bias"
+        ]
+    );
+}
+
+#[test]
+fn gradient_check_repeated_layer_type() {
+    let mut net = RepeatedTypes::default();
+    net.init(Init::Normal { std: 0.8 }, 4);
+    assert_gradients_check(net);
+}
+
+#[test]
+fn gradient_check_block_used_twice_first() {
+    let mut net = BlockTwice::default();
+    net.init(Init::Xavier, 5);
+    // The two blocks are separate parameters, drawn from one stream.
+    assert_ne!(
+        net.block1.affine.weight.value,
+        net.block2.affine.weight.value
+    );
+    assert_eq!(net.param_names()[2], "block2.affine.weight");
+    assert_gradients_check(net);
+}
+
+#[test]
+fn gradient_check_element_generic_network() {
+    let mut net = AnyElement::<f64>::default();
+    net.init(Init::Xavier, 6);
+    assert_gradients_check(net);
+    // The same struct in f32 computes the same function to f32 precision.
+    let wide = AnyElement::<f64>::seeded(8);
+    let narrow = AnyElement::<f32>::seeded(8);
+    let y64 = wide.predict(batch());
+    let x32 = Tensor::<Batch<6>>::from_vec(
+        (4, Const),
+        batch().as_slice().iter().map(|&v| v as f32).collect(),
+    )
+    .unwrap();
+    let y32 = narrow.predict(x32);
+    for (a, b) in y64.as_slice().iter().zip(y32.as_slice()) {
+        assert!((a - f64::from(*b)).abs() < 1e-5, "{a} vs {b}");
+    }
+}
+
+#[test]
+fn gradient_check_twelve_layer_tuple() {
+    let mut rng = katachi::init::seeded_rng(9);
+    let mut layer = || Affine::<6, 6, f64>::normal(&mut rng, 1.0);
+    let (a, b, c, d, e) = (layer(), layer(), layer(), layer(), layer());
+    let mut rng = katachi::init::seeded_rng(10);
+    let net = (
+        a,
+        Tanh::<f64>::new(),
+        b,
+        Sigmoid::<f64>::new(),
+        c,
+        Tanh::<f64>::new(),
+        d,
+        Relu::<f64>::new(),
+        e,
+        Tanh::<f64>::new(),
+        Affine::<6, 3, f64>::normal(&mut rng, 1.0),
+        Tanh::<f64>::new(),
+    );
+    assert_eq!(net.param_names().len(), 12);
+    assert_eq!(net.param_names()[11], "10.bias");
+    assert_gradients_check(net);
 }

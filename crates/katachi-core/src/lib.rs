@@ -33,6 +33,7 @@
 
 pub mod checkpoint;
 pub mod data;
+mod element;
 mod error;
 pub mod func;
 pub mod grad;
@@ -45,13 +46,17 @@ pub mod shape;
 pub mod tensor;
 pub mod train;
 
+pub use element::Element;
 pub use error::{Error, Result};
-/// The element types tensors hold: `f32` and `f64`.
-pub use katachi_par::Float as Element;
+/// The arithmetic and math functions every [`Element`] has (`exp`, `ln`,
+/// `from_f64`, …). The prelude brings it into scope unnamed, so methods
+/// resolve on `N::Elem` too.
+pub use katachi_par::Float;
 pub use labels::Labels;
 
 /// Everything a typical program needs, in one import.
 pub mod prelude {
+    pub use crate::Float as _;
     pub use crate::grad::{gradient_check, numerical_gradient};
     pub use crate::init::Init;
     pub use crate::layer::{

@@ -212,15 +212,20 @@ fn deferred(ty: &syn::Type, bound: TokenStream) -> WherePredicate {
 fn parameters_impl(net: &Network<'_>) -> TokenStream {
     let ident = &net.original.ident;
     let params = quote!(::katachi::param::Parameters);
-    let first_ty = net.layers[0].ty;
-    let elem = quote!(<#first_ty as #params>::Elem);
-    let mut generics = net.original.generics.clone();
+    // The element type is an impl parameter pinned by every field's bound,
+    // not the projection `<First as Parameters>::Elem`: with the projection,
+    // a later field of the first field's type (`a: Affine<4, 4>, …, b:
+    // Affine<4, 4>`) makes a where-clause that normalises to itself, and
+    // rustc overflows (E0275).
+    let elem = format_ident!("__KatachiElem");
+    let mut generics = with_flow(&net.original.generics, std::slice::from_ref(&elem));
     let predicates = &mut generics.make_where_clause().predicates;
-    predicates.push(deferred(first_ty, params.clone()));
-    for f in &net.layers[1..] {
+    predicates.push(parse_quote!(#elem: ::katachi::Element));
+    for f in &net.layers {
         predicates.push(deferred(f.ty, quote!(#params<Elem = #elem>)));
     }
-    let (impl_generics, ty_generics, where_clause) = generics.split_for_impl();
+    let (impl_generics, _, where_clause) = generics.split_for_impl();
+    let (_, ty_generics, _) = net.original.generics.split_for_impl();
     let visits = |method: &str, recv: TokenStream| -> Vec<TokenStream> {
         let method = Ident::new(method, Span::call_site());
         net.layers

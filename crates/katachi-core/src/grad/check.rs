@@ -6,7 +6,7 @@ use std::fmt;
 use super::numerical::H;
 use crate::layer::{Layer, Loss, backprop};
 use crate::param::{ParamPath, Parameters};
-use crate::{Element, Result};
+use crate::{Float, Result};
 
 /// How one parameter's backprop gradient compares with the numerical one.
 #[derive(Clone, Debug, PartialEq)]
