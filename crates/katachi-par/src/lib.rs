@@ -10,6 +10,8 @@
 //!   `dW = XᵀdY`, `dX = dYWᵀ`) and the bias gradient (column sums of `dY`).
 //! - [`conv`]: 2-D convolution by im2col and the GEMM, forward and backward.
 //! - [`pool`]: max pooling, forward and backward.
+//! - [`finite`]: the first NaN or infinity in a slice, for checking data
+//!   and parameters.
 //! - [`softmax_xent`]: fused row-wise softmax + cross-entropy, forward and
 //!   backward, with integer labels or one-hot targets.
 //!
@@ -40,6 +42,7 @@
 
 pub mod affine;
 pub mod conv;
+pub mod finite;
 mod float;
 mod gemm;
 mod matrix;
