@@ -68,6 +68,28 @@ pub enum Error {
         /// The loss as printed (`NaN`, `inf`).
         loss: String,
     },
+    /// A number that has to be finite is NaN or infinite: in data entering
+    /// training or evaluation, or in a parameter about to be used or saved.
+    #[error("{what} holds {value} at {at}")]
+    NonFinite {
+        /// Whose number it is: "the training data", "parameter `affine1.weight`".
+        what: String,
+        /// Where, e.g. "sample 7, element 300".
+        at: String,
+        /// The value as printed (`NaN`, `inf`, `-inf`).
+        value: String,
+    },
+    /// A setting is outside the range where it means anything (a learning
+    /// rate of zero, a negative weight decay, an empty batch).
+    #[error("{setting} is {value}: {expected}")]
+    Setting {
+        /// The setting, e.g. "the learning rate" or "--batch".
+        setting: String,
+        /// The value given.
+        value: String,
+        /// What it must be.
+        expected: String,
+    },
     /// A prediction and its target have different numbers of rows.
     #[error("{what}: the input has {input} rows but the target has {target}")]
     BatchMismatch {

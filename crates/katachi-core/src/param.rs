@@ -200,6 +200,31 @@ pub trait Parameters {
         names
     }
 
+    /// The first parameter (in visiting order) whose value holds a NaN or
+    /// an infinity: its dotted name, the element's index and its value.
+    /// Training checks this after an epoch's last update and checkpoints
+    /// before every save, so a diverged network is never kept silently.
+    ///
+    /// ```
+    /// use katachi_core::prelude::*;
+    /// let mut layer = Affine::<2, 2, f64>::zeros();
+    /// assert_eq!(layer.first_non_finite(), None);
+    /// layer.bias.value.as_mut_slice()[1] = f64::NAN;
+    /// let (name, index, value) = layer.first_non_finite().unwrap();
+    /// assert_eq!((name.as_str(), index), ("bias", 1));
+    /// assert!(value.is_nan());
+    /// ```
+    fn first_non_finite(&self) -> Option<(String, usize, Self::Elem)> {
+        let mut found = None;
+        self.visit(&ParamPath::ROOT, &mut |path, p| {
+            if found.is_none() {
+                found = katachi_par::finite::first_non_finite(p.value)
+                    .map(|(i, v)| (path.to_string(), i, v));
+            }
+        });
+        found
+    }
+
     /// Switches training and inference behaviour, for the layers that have
     /// both (`Dropout`, `BatchNorm`); networks pass it to every field.
     /// `forward` follows the mode; `predict` is always inference. The

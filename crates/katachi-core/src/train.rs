@@ -18,9 +18,18 @@ const EVAL_CHUNK: usize = 1000;
 /// backward and an optimiser step. Calls `after_step(step, loss)` after
 /// each batch (a progress bar, say) and returns the mean loss.
 ///
+/// Nothing non-finite passes silently: each batch is checked as it is
+/// gathered (one branch-free pass over memory the step reads anyway), the
+/// loss before each update, and the parameters after the epoch's last
+/// update.
+///
 /// # Errors
-/// [`Error::Diverged`] as soon as a loss is NaN or infinite;
-/// what the loss returns for mismatched targets.
+/// - [`Error::NonFinite`] naming the sample and element, for a NaN or an
+///   infinity in the data (before any update with it); naming the
+///   parameter, if the last update of the epoch left one;
+/// - [`Error::Diverged`] as soon as a loss is NaN or infinite;
+/// - [`Error::Setting`] for a data set without samples;
+/// - what the loss returns for mismatched targets.
 #[allow(clippy::too_many_arguments)]
 pub fn train_epoch<S, const C: usize, E, D, N, L, O>(
     net: &mut N,
@@ -40,10 +49,18 @@ where
     O: Optimizer<E> + ?Sized,
 {
     let (images, labels) = data.parts();
+    let n = samples(images, labels, "the training data")?;
+    if batches.len() != n {
+        return Err(Error::Setting {
+            setting: "the number of samples the batches are drawn from".to_string(),
+            value: batches.len().to_string(),
+            expected: format!("the training data has {n}"),
+        });
+    }
     let mut total = 0.0;
     let mut steps = 0;
     for (i, rows) in batches.epoch().enumerate() {
-        let x = gather_rows(images, rows);
+        let x = finite_rows(images, rows, "the training data")?;
         let t = Labels::new(rows.iter().map(|&r| labels.as_slice()[r]).collect())?;
         let value = backprop(net, loss, x, &t)?.to_f64();
         if !value.is_finite() {
@@ -58,14 +75,73 @@ where
         steps += 1;
         after_step(steps, value);
     }
+    // The loss above is checked before each update; this catches the last.
+    if let Some((name, index, value)) = net.first_non_finite() {
+        return Err(Error::NonFinite {
+            what: format!("parameter `{name}`"),
+            at: format!(
+                "element {index} after epoch {epoch}, step {steps}: training diverged; try a smaller learning rate"
+            ),
+            value: format!("{value}"),
+        });
+    }
     Ok(total / steps.max(1) as f64)
+}
+
+/// The number of samples, if there are some and every one has a label.
+fn samples<S: Shape, E: Element, const C: usize>(
+    images: &Tensor<S, E>,
+    labels: &Labels<C>,
+    what: &str,
+) -> Result<usize> {
+    let n = images.dims().as_ref().first().copied().unwrap_or(1);
+    if n != labels.len() {
+        return Err(Error::BatchMismatch {
+            what: "a labelled data set",
+            input: n,
+            target: labels.len(),
+        });
+    }
+    if n == 0 {
+        return Err(Error::Setting {
+            setting: what.to_string(),
+            value: "empty".to_string(),
+            expected: "it needs at least one sample".to_string(),
+        });
+    }
+    Ok(n)
+}
+
+/// The samples `rows` of `images` as a batch, refused if one holds a NaN or
+/// an infinity: such a sample would spread NaN through the gradients (or,
+/// through a ReLU, silently not), so it is reported where it enters.
+fn finite_rows<S: Shape, E: Element>(
+    images: &Tensor<S, E>,
+    rows: &[usize],
+    what: &str,
+) -> Result<Tensor<S, E>> {
+    let x = gather_rows(images, rows);
+    match katachi_par::finite::first_non_finite(x.as_slice()) {
+        None => Ok(x),
+        Some((i, value)) => {
+            let sample = x.numel() / rows.len();
+            Err(Error::NonFinite {
+                what: what.to_string(),
+                at: format!("sample {}, element {}", rows[i / sample], i % sample),
+                value: format!("{value}"),
+            })
+        }
+    }
 }
 
 /// The fraction of `data` that `net` classifies correctly (argmax of its
 /// output against the label), predicting in chunks.
 ///
 /// # Errors
-/// Only if the labels do not fit the output (they always do for a `Split`).
+/// [`Error::NonFinite`] naming the sample, for a NaN or an infinity in the
+/// data (a prediction from it would mean nothing); [`Error::Setting`] for a
+/// data set without samples; an error if the labels do not fit the output
+/// (they always do for a `Split`).
 pub fn evaluate<S, const C: usize, E, D, N>(net: &N, data: &D) -> Result<f64>
 where
     S: Shape,
@@ -74,15 +150,15 @@ where
     N: Layer<Tensor<S, E>, Out = Tensor<Batch<C>, E>>,
 {
     let (images, labels) = data.parts();
-    let n = labels.len();
+    let n = samples(images, labels, "the evaluation data")?;
     let mut correct = 0.0;
     let rows: Vec<usize> = (0..n).collect();
     for chunk in rows.chunks(EVAL_CHUNK) {
-        let y = net.predict(gather_rows(images, chunk));
+        let y = net.predict(finite_rows(images, chunk, "the evaluation data")?);
         let t = &labels.as_slice()[chunk[0]..chunk[0] + chunk.len()];
         correct += accuracy(&y, t)? * chunk.len() as f64;
     }
-    Ok(if n == 0 { 0.0 } else { correct / n as f64 })
+    Ok(correct / n as f64)
 }
 
 /// A labelled data set: samples of shape `S` (the batch axis first) and
@@ -157,6 +233,90 @@ mod tests {
         assert!(losses[29] < losses[0] / 10.0, "{losses:?}");
         assert_eq!(acc, 1.0);
         assert_eq!(learn(), (losses, acc));
+    }
+
+    fn one_epoch(net: &mut ToyNet, data: &Split<f32>, lr: f64, batch: usize) -> Result<f64> {
+        let mut batches = Batches::new(data.len(), batch, 9);
+        let (mut loss, mut opt) = (SoftmaxWithLoss::new(), Sgd::new(lr));
+        train_epoch(net, &mut loss, &mut opt, data, &mut batches, 1, |_, _| {})
+    }
+
+    fn toy_net() -> ToyNet {
+        let mut net: ToyNet = (Affine::zeros(), Relu::new(), Affine::zeros());
+        net.init(Init::He, 3);
+        net
+    }
+
+    #[test]
+    fn a_nan_pixel_is_refused_before_any_update() {
+        let mut data = toy();
+        data.images.as_mut_slice()[4 * 784 + 100] = f32::NAN;
+        let mut net = toy_net();
+        let before = net.0.weight.value.clone();
+        // One batch of all ten: the bad sample is in the first (only) step.
+        let err = one_epoch(&mut net, &data, 0.1, 10).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "the training data holds NaN at sample 4, element 100"
+        );
+        assert_eq!(net.0.weight.value, before);
+        data.images.as_mut_slice()[4 * 784 + 100] = f32::NEG_INFINITY;
+        let err = evaluate(&net, &data).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "the evaluation data holds -inf at sample 4, element 100"
+        );
+    }
+
+    #[test]
+    fn nan_weights_left_by_the_last_update_are_reported() {
+        // One step per epoch: its loss is finite, the update is not.
+        let err = one_epoch(&mut toy_net(), &toy(), f64::INFINITY, 10).unwrap_err();
+        let Error::NonFinite { what, at, .. } = &err else {
+            panic!("{err}")
+        };
+        assert_eq!(what, "parameter `0.weight`");
+        assert!(
+            at.ends_with("after epoch 1, step 1: training diverged; try a smaller learning rate"),
+            "{at}"
+        );
+    }
+
+    #[test]
+    fn empty_or_mislabelled_data_is_an_error_not_an_accuracy() {
+        let empty = Split::<f32> {
+            images: Tensor::zeros((0, Const)),
+            labels: Labels::new(Vec::new()).unwrap(),
+        };
+        let net = toy_net();
+        assert_eq!(
+            evaluate(&net, &empty).unwrap_err().to_string(),
+            "the evaluation data is empty: it needs at least one sample"
+        );
+        assert!(matches!(
+            one_epoch(&mut toy_net(), &empty, 0.1, 10).unwrap_err(),
+            Error::Setting { .. }
+        ));
+        let short = (toy().images, Labels::<10>::new(vec![1, 2]).unwrap());
+        assert_eq!(
+            evaluate(&net, &short).unwrap_err().to_string(),
+            "a labelled data set: the input has 10 rows but the target has 2"
+        );
+        let mut batches = Batches::new(7, 5, 1);
+        let err = train_epoch(
+            &mut toy_net(),
+            &mut SoftmaxWithLoss::new(),
+            &mut Sgd::new(0.1),
+            &toy(),
+            &mut batches,
+            1,
+            |_, _| {},
+        )
+        .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "the number of samples the batches are drawn from is 7: the training data has 10"
+        );
     }
 
     #[test]

@@ -33,7 +33,10 @@ pub fn first_non_finite<E: Float>(values: &[E]) -> Option<(usize, E)> {
                 *lane += v * E::ZERO;
             }
         }
-        let tail = chunks.remainder().iter().fold(E::ZERO, |acc, &v| acc + v * E::ZERO);
+        let tail = chunks
+            .remainder()
+            .iter()
+            .fold(E::ZERO, |acc, &v| acc + v * E::ZERO);
         let clean = tail == E::ZERO && lanes.iter().all(|&l| l == E::ZERO);
         if !clean {
             let (i, &v) = block.iter().enumerate().find(|(_, v)| !v.is_finite())?;
@@ -52,7 +55,16 @@ mod tests {
         let n = 3 * 64 * LANES + 7;
         assert_eq!(first_non_finite(&vec![1.5_f32; n]), None);
         assert_eq!(first_non_finite::<f64>(&[]), None);
-        for at in [0, 1, LANES - 1, LANES, 64 * LANES - 1, 64 * LANES, n - 8, n - 1] {
+        for at in [
+            0,
+            1,
+            LANES - 1,
+            LANES,
+            64 * LANES - 1,
+            64 * LANES,
+            n - 8,
+            n - 1,
+        ] {
             for bad in [f32::NAN, f32::INFINITY, f32::NEG_INFINITY] {
                 let mut v = vec![-2.0_f32; n];
                 if at + 1 < n {
@@ -65,6 +77,9 @@ mod tests {
             }
         }
         // The largest finite values stay finite when multiplied by zero.
-        assert_eq!(first_non_finite(&[f64::MAX, f64::MIN, f64::MIN_POSITIVE]), None);
+        assert_eq!(
+            first_non_finite(&[f64::MAX, f64::MIN, f64::MIN_POSITIVE]),
+            None
+        );
     }
 }

@@ -5,9 +5,9 @@ use rand::SeedableRng;
 use rand::seq::SliceRandom;
 use rand_chacha::ChaCha8Rng;
 
-use crate::Element;
 use crate::shape::Shape;
 use crate::tensor::Tensor;
+use crate::{Element, Error, Result};
 
 /// Shuffled index batches over `n` examples.
 ///
@@ -32,14 +32,46 @@ impl Batches {
     /// `n` examples, shuffled by a generator seeded with `seed`.
     ///
     /// # Panics
-    /// If `batch` is 0.
+    /// If `batch` is 0; [`Batches::try_new`] returns an error instead.
     pub fn new(n: usize, batch: usize, seed: u64) -> Self {
-        assert!(batch > 0, "a batch needs at least one example");
-        Self {
+        Self::try_new(n, batch, seed).expect("a batch needs at least one example")
+    }
+
+    /// [`Batches::new`] for a batch size that comes from a user.
+    ///
+    /// ```
+    /// use katachi_core::data::Batches;
+    /// let err = Batches::try_new(10, 0, 7).unwrap_err();
+    /// assert_eq!(err.to_string(), "the batch size is 0: a batch needs at least one example");
+    /// assert_eq!(Batches::try_new(10, 4, 7)?.per_epoch(), 3);
+    /// # Ok::<(), katachi_core::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::Setting`] if `batch` is 0.
+    pub fn try_new(n: usize, batch: usize, seed: u64) -> Result<Self> {
+        if batch == 0 {
+            return Err(Error::Setting {
+                setting: "the batch size".to_string(),
+                value: "0".to_string(),
+                expected: "a batch needs at least one example".to_string(),
+            });
+        }
+        Ok(Self {
             order: (0..n).collect(),
             batch,
             rng: ChaCha8Rng::seed_from_u64(seed),
-        }
+        })
+    }
+
+    /// The number of examples the batches are drawn from.
+    pub fn len(&self) -> usize {
+        self.order.len()
+    }
+
+    /// Whether there are no examples to draw from.
+    pub fn is_empty(&self) -> bool {
+        self.order.is_empty()
     }
 
     /// Reshuffles and returns the next epoch's batches.
