@@ -3,9 +3,10 @@
 //! in `data/mnist`; Fashion-MNIST and other sets in the same format load the
 //! same way.
 
+use std::fs;
 use std::path::{Path, PathBuf};
 
-use super::idx::{Idx, read_idx};
+use super::idx::{Idx, not_a_file, read_idx};
 use crate::labels::Labels;
 use crate::shape::{Batch, Const};
 use crate::tensor::Tensor;
@@ -95,14 +96,26 @@ fn find(dir: &Path, stem: &str) -> Result<PathBuf> {
         format!("{dotted}.gz"),
         dotted,
     ];
-    candidates
-        .iter()
-        .map(|name| dir.join(name))
-        .find(|p| p.is_file())
-        .ok_or_else(|| Error::Io {
-            file: dir.join(stem).display().to_string(),
-            reason: format!("not found (looked for {})", candidates.join(", ")),
-        })
+    // The first spelling that exists is the one meant: if it is not a
+    // readable regular file, say what it is rather than "not found".
+    for name in &candidates {
+        let path = dir.join(name);
+        match fs::metadata(&path) {
+            Ok(meta) if meta.is_file() => return Ok(path),
+            Ok(meta) => return Err(not_a_file(&path, &meta)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                // A dangling symlink is "not found" too, but worth naming.
+                if fs::symlink_metadata(&path).is_ok() {
+                    return Err(Error::io(&path, &e));
+                }
+            }
+            Err(e) => return Err(Error::io(&path, &e)),
+        }
+    }
+    Err(Error::Io {
+        file: dir.join(stem).display().to_string(),
+        reason: format!("not found (looked for {})", candidates.join(", ")),
+    })
 }
 
 fn load_split<E: Element>(dir: &Path, prefix: &str) -> Result<Split<E>> {
@@ -125,6 +138,12 @@ pub(crate) fn split_from<E: Element>(
     labels: Idx,
 ) -> Result<Split<E>> {
     let n = match images.dims[..] {
+        [0, 28, 28] => {
+            return Err(Error::format(
+                images_name,
+                "holds no images; a data set needs at least one",
+            ));
+        }
         [n, 28, 28] => n,
         _ => {
             return Err(Error::format(
@@ -241,5 +260,45 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("train-images-idx3-ubyte: not found (looked for train-images-idx3-ubyte.gz, train-images-idx3-ubyte, train-images.idx3-ubyte.gz, train-images.idx3-ubyte)"), "{err}");
+    }
+
+    #[test]
+    fn an_empty_split_is_refused() {
+        assert_eq!(
+            err(split_from(
+                "img",
+                idx(&[0, 28, 28], vec![]),
+                "lab",
+                idx(&[0], vec![])
+            )),
+            "img: holds no images; a data set needs at least one"
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn what_stands_under_a_data_files_name_is_named() {
+        let dir = std::env::temp_dir().join(format!("katachi-mnist-odd-{}", std::process::id()));
+        fs::create_dir_all(&dir).unwrap();
+        let stem = dir.join("train-images-idx3-ubyte");
+        fs::create_dir_all(&stem).unwrap();
+        let e = err(Mnist::<f32>::load(&dir).map(|m| m.train));
+        assert!(
+            e.ends_with("train-images-idx3-ubyte: is a folder, not a data file"),
+            "{e}"
+        );
+        fs::remove_dir(&stem).unwrap();
+        // A symlink loop: the system's own reason.
+        std::os::unix::fs::symlink(dir.join("loop-b"), dir.join("train-images-idx3-ubyte.gz"))
+            .unwrap();
+        std::os::unix::fs::symlink(dir.join("train-images-idx3-ubyte.gz"), dir.join("loop-b"))
+            .unwrap();
+        let e = err(Mnist::<f32>::load(&dir).map(|m| m.train));
+        assert!(
+            e.contains("train-images-idx3-ubyte.gz: ")
+                && e.to_lowercase().contains("symbolic links"),
+            "{e}"
+        );
+        fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -5,5 +5,5 @@ mod idx;
 mod mnist;
 
 pub use batches::{Batches, gather_rows};
-pub use idx::{Idx, parse_idx, read_idx};
+pub use idx::{DEFAULT_MAX_ELEMENTS, Idx, parse_idx, read_idx, read_idx_limited};
 pub use mnist::{Mnist, Split};
