@@ -24,7 +24,7 @@ use katachi::train::{evaluate, train_epoch};
 
 #[path = "common/mod.rs"]
 mod common;
-use common::{EpochLog, epoch_bar, save_results};
+use common::{EpochLog, epoch_bar, flag, save_results, save_weights, with_threads};
 
 /// The book's two-layer net, with the hidden width as a parameter.
 #[derive(Network, Default)]
@@ -80,20 +80,20 @@ enum InitKind {
 /// Train a network on MNIST (or any data set in its format) and report the
 /// test accuracy.
 #[derive(Parser, Debug)]
-#[command(version, about)]
+#[command(version, about, allow_negative_numbers = true)]
 struct Args {
     /// Passes over the training set.
-    #[arg(long, default_value_t = 17)]
+    #[arg(long, default_value_t = 17, value_parser = flag::positive)]
     epochs: usize,
     /// Examples per mini-batch.
-    #[arg(long, default_value_t = 100)]
+    #[arg(long, default_value_t = 100, value_parser = flag::positive)]
     batch: usize,
     /// Learning rate [default: 0.1 for sgd and momentum, 0.01 for adagrad,
     /// 0.001 for rmsprop and adam].
-    #[arg(long)]
+    #[arg(long, value_parser = flag::learning_rate)]
     lr: Option<f64>,
     /// Weight decay λ (adds λ·W to every weight's gradient).
-    #[arg(long, default_value_t = 0.0)]
+    #[arg(long, default_value_t = 0.0, value_parser = flag::weight_decay)]
     weight_decay: f64,
     /// The optimiser.
     #[arg(long, value_enum, default_value_t = OptimizerKind::Sgd)]
@@ -112,7 +112,7 @@ struct Args {
     #[arg(long, default_value_t = 42)]
     seed: u64,
     /// Threads for the kernels (0: one per core).
-    #[arg(long, default_value_t = 0)]
+    #[arg(long, default_value_t = 0, value_parser = flag::threads)]
     threads: usize,
     /// A folder with the four IDX files (gzipped or not).
     #[arg(long, default_value = "data/mnist")]
@@ -141,11 +141,7 @@ impl<N> MnistNet for N where
 
 fn main() {
     let args = Args::parse();
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(args.threads)
-        .build()
-        .expect("a thread pool");
-    if let Err(error) = pool.install(|| with_network(&args)) {
+    if let Err(error) = with_threads(args.threads, || with_network(&args)) {
         eprintln!("error: {error}");
         std::process::exit(1);
     }
@@ -214,7 +210,7 @@ fn run<N: MnistNet>(args: &Args) -> Result<(), Error> {
 
     let mut opt = optimizer(args);
     let mut loss = SoftmaxWithLoss::<10>::new();
-    let mut batches = Batches::new(mnist.train.len(), args.batch, args.seed);
+    let mut batches = Batches::try_new(mnist.train.len(), args.batch, args.seed)?;
     println!(
         "training: {:?}, batch {}, {} epochs × {} steps, {} threads",
         args.optimizer,
@@ -257,6 +253,8 @@ fn run<N: MnistNet>(args: &Args) -> Result<(), Error> {
             epoch_start.elapsed().as_secs_f64()
         );
         history.push(log);
+        // Every epoch is kept: a run stopped now loses at most the next one.
+        save_weights(&net, &args.out)?;
     }
     println!("trained in {:.1} s", training.elapsed().as_secs_f64());
 

@@ -28,7 +28,7 @@ use katachi::train::{evaluate, train_epoch};
 
 #[path = "common/mod.rs"]
 mod common;
-use common::{EpochLog, epoch_bar, save_results};
+use common::{EpochLog, epoch_bar, flag, save_results, save_weights, with_threads};
 
 /// The book's SimpleConvNet.
 #[derive(Network, Default)]
@@ -45,22 +45,25 @@ struct SimpleConvNet {
 
 /// Train the book's SimpleConvNet on MNIST and report the test accuracy.
 #[derive(Parser, Debug)]
-#[command(version, about)]
+#[command(version, about, allow_negative_numbers = true)]
 struct Args {
     /// Passes over the training set.
-    #[arg(long, default_value_t = 5)]
+    #[arg(long, default_value_t = 5, value_parser = flag::positive)]
     epochs: usize,
     /// Images per mini-batch.
-    #[arg(long, default_value_t = 100)]
+    #[arg(long, default_value_t = 100, value_parser = flag::positive)]
     batch: usize,
     /// Adam's learning rate.
-    #[arg(long, default_value_t = 0.001)]
+    #[arg(long, default_value_t = 0.001, value_parser = flag::learning_rate)]
     lr: f64,
+    /// Weight decay λ (adds λ·W to every weight's gradient).
+    #[arg(long, default_value_t = 0.0, value_parser = flag::weight_decay)]
+    weight_decay: f64,
     /// Seed for initialisation and the batch order.
     #[arg(long, default_value_t = 42)]
     seed: u64,
     /// Threads for the kernels (0: one per core).
-    #[arg(long, default_value_t = 0)]
+    #[arg(long, default_value_t = 0, value_parser = flag::threads)]
     threads: usize,
     /// A folder with the four IDX files (gzipped or not).
     #[arg(long, default_value = "data/mnist")]
@@ -101,11 +104,7 @@ fn head(split: &Split, n: usize) -> Result<Images, Error> {
 
 fn main() {
     let args = Args::parse();
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(args.threads)
-        .build()
-        .expect("a thread pool");
-    if let Err(error) = pool.install(|| run(&args)) {
+    if let Err(error) = with_threads(args.threads, || run(&args)) {
         eprintln!("error: {error}");
         std::process::exit(1);
     }
@@ -138,9 +137,9 @@ fn run(args: &Args) -> Result<(), Error> {
         return Ok(());
     }
 
-    let mut opt = Adam::new(args.lr);
+    let mut opt = Adam::new(args.lr).with_weight_decay(args.weight_decay);
     let mut loss = SoftmaxWithLoss::<10>::new();
-    let mut batches = Batches::new(train.1.len(), args.batch, args.seed);
+    let mut batches = Batches::try_new(train.1.len(), args.batch, args.seed)?;
     println!(
         "training: Adam lr {}, batch {}, {} epochs × {} steps, {} threads",
         args.lr,
@@ -185,6 +184,8 @@ fn run(args: &Args) -> Result<(), Error> {
             epoch_start.elapsed().as_secs_f64()
         );
         history.push(log);
+        // Every epoch is kept: a run stopped now loses at most the next one.
+        save_weights(&net, &args.out)?;
     }
     println!("trained in {:.1} s", training.elapsed().as_secs_f64());
 

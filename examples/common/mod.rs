@@ -1,7 +1,7 @@
 //! What the MNIST examples share: the per-epoch progress bar and log, and
 //! writing the results.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use indicatif::{ProgressBar, ProgressStyle};
 use katachi::checkpoint;
@@ -18,31 +18,126 @@ pub fn epoch_bar(epoch: usize, steps: usize) -> ProgressBar {
     bar
 }
 
-/// Writes the weights (`weights.safetensors`) and the curves (`curves.png`)
-/// to `out`, and prints where they went and the last test accuracy.
+/// Writes the weights to `out/weights.safetensors` (atomically: a run
+/// stopped mid-save keeps the previous epoch's) and returns the path. Called
+/// after every epoch, so a run stopped with Ctrl-C keeps its last epoch.
 ///
 /// # Errors
-/// If `out` cannot be created or the weights cannot be written (the curves
-/// are optional: a failure there is printed, not returned).
+/// If `out` cannot be created or the weights cannot be written.
+pub fn save_weights<N: Parameters>(net: &N, out: &Path) -> Result<PathBuf, katachi::Error> {
+    std::fs::create_dir_all(out).map_err(|e| katachi::Error::io(out, &e))?;
+    let weights = out.join("weights.safetensors");
+    checkpoint::save(net, &weights)?;
+    Ok(weights)
+}
+
+/// Writes the final weights and the curves (`curves.png`) to `out`, and
+/// prints where they went and the last test accuracy.
+///
+/// # Errors
+/// If the weights cannot be written (the curves are optional: a failure
+/// there is printed, not returned).
 pub fn save_results<N: Parameters>(
     net: &N,
     out: &Path,
     history: &[EpochLog],
 ) -> Result<(), katachi::Error> {
-    std::fs::create_dir_all(out).map_err(|e| katachi::Error::io(out, &e))?;
-    let weights = out.join("weights.safetensors");
-    checkpoint::save(net, &weights)?;
+    let weights = save_weights(net, out)?;
     println!("weights: {}", weights.display());
     let curves = out.join("curves.png");
     match plot::curves(&curves, history) {
         Ok(()) => println!("curves: {}", curves.display()),
         Err(e) => println!("curves: not written ({e})"),
     }
-    println!(
-        "test accuracy: {:.4}",
-        history.last().map_or(0.0, |h| h.test)
-    );
+    if let Some(last) = history.last() {
+        println!("test accuracy: {:.4}", last.test);
+    }
     Ok(())
+}
+
+/// A thread pool of `threads` threads (0: one per core) that runs `job`.
+///
+/// # Errors
+/// If the pool cannot be started, or what `job` returns.
+pub fn with_threads<T>(
+    threads: usize,
+    job: impl FnOnce() -> Result<T, katachi::Error> + Send,
+) -> Result<T, katachi::Error>
+where
+    T: Send,
+{
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .map_err(|e| katachi::Error::Setting {
+            setting: "--threads".to_string(),
+            value: threads.to_string(),
+            expected: format!("the thread pool could not start: {e}"),
+        })?;
+    pool.install(job)
+}
+
+/// Flag values checked when the command line is read, so a bad one is
+/// refused up front with a message about that flag (clap names the flag).
+pub mod flag {
+    /// More threads than this many per core only contend for the cores.
+    const THREADS_PER_CORE: usize = 4;
+
+    /// A whole number of at least 1 (`--epochs`, `--batch`).
+    pub fn positive(text: &str) -> Result<usize, String> {
+        match text.parse::<usize>() {
+            Ok(0) => Err("must be at least 1".to_string()),
+            Ok(n) => Ok(n),
+            Err(e) => Err(format!("not a whole number: {e}")),
+        }
+    }
+
+    /// A learning rate: a finite number above 0.
+    pub fn learning_rate(text: &str) -> Result<f64, String> {
+        let lr = number(text)?;
+        if lr > 0.0 {
+            Ok(lr)
+        } else {
+            Err("a learning rate must be above 0".to_string())
+        }
+    }
+
+    /// A weight decay: a finite number of at least 0.
+    pub fn weight_decay(text: &str) -> Result<f64, String> {
+        let decay = number(text)?;
+        if decay >= 0.0 {
+            Ok(decay)
+        } else {
+            Err("a weight decay must be 0 or more".to_string())
+        }
+    }
+
+    /// A thread count: 0 (one per core) up to a few per core.
+    pub fn threads(text: &str) -> Result<usize, String> {
+        let threads = text
+            .parse::<usize>()
+            .map_err(|e| format!("not a whole number: {e}"))?;
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let most = cores * THREADS_PER_CORE;
+        if threads > most {
+            Err(format!(
+                "this machine has {cores} cores; use at most {most} threads (0: one per core)"
+            ))
+        } else {
+            Ok(threads)
+        }
+    }
+
+    fn number(text: &str) -> Result<f64, String> {
+        let x = text
+            .parse::<f64>()
+            .map_err(|e| format!("not a number: {e}"))?;
+        if x.is_finite() {
+            Ok(x)
+        } else {
+            Err("must be a finite number".to_string())
+        }
+    }
 }
 
 /// One epoch's numbers, for the log and the curves.
