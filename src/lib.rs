@@ -10,9 +10,8 @@
 //!
 //! ```
 //! use katachi::prelude::*;
-//! use rand::SeedableRng;
 //!
-//! let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(42);
+//! let mut rng = katachi::init::seeded_rng(42);
 //! // Affine → ReLU → Affine, a batch of 784-wide rows in, 10 scores out.
 //! let mut net = (Affine::<784, 50>::normal(&mut rng, 0.01), Relu::new(), Affine::<50, 10>::normal(&mut rng, 0.01));
 //! let mut loss = SoftmaxWithLoss::<10>::new();

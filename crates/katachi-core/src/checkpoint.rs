@@ -7,7 +7,7 @@
 //! before it changes anything, and reports the first mismatch by name.
 //!
 //! ```
-//! use katachi_core::{checkpoint, prelude::*};
+//! use katachi::{checkpoint, prelude::*};
 //! let mut a = Affine::<3, 2, f32>::zeros();
 //! a.init(Init::He, 1);
 //! let path = std::env::temp_dir().join(format!("katachi-doc-{}.safetensors", std::process::id()));
@@ -16,7 +16,7 @@
 //! checkpoint::load(&mut b, &path)?;
 //! assert_eq!(a.weight.value, b.weight.value);
 //! # std::fs::remove_file(&path).unwrap();
-//! # Ok::<(), katachi_core::Error>(())
+//! # Ok::<(), katachi::Error>(())
 //! ```
 
 mod atomic;

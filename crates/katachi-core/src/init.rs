@@ -9,8 +9,8 @@
 //! is [`initialize`] on each field, drawing from one generator:
 //!
 //! ```
-//! use katachi_core::init::{self, Init};
-//! use katachi_core::prelude::*;
+//! use katachi::init::{self, Init};
+//! use katachi::prelude::*;
 //! let mut net = (Affine::<784, 100>::zeros(), Relu::<f32>::new(), Affine::<100, 10>::zeros());
 //! let mut rng = init::seeded_rng(7);
 //! init::initialize(&mut net.0, Init::He, &mut rng); // before a ReLU
@@ -52,7 +52,7 @@ impl Init {
     /// The standard deviation for a weight with `fan_in` inputs per output.
     ///
     /// ```
-    /// use katachi_core::init::Init;
+    /// use katachi::init::Init;
     /// assert_eq!(Init::Normal { std: 0.01 }.std(784), 0.01);
     /// assert_eq!(Init::Xavier.std(100), 0.1);
     /// assert_eq!(Init::He.std(50), 0.2);

@@ -11,12 +11,12 @@ use crate::{Element, Error, Result};
 /// behind the losses never see one out of range.
 ///
 /// ```
-/// use katachi_core::Labels;
+/// use katachi::Labels;
 /// let labels = Labels::<10>::new(vec![3, 1, 4])?;
 /// assert_eq!(labels.as_slice(), &[3, 1, 4]);
 /// let err = Labels::<10>::new(vec![3, 10]).unwrap_err();
 /// assert_eq!(err.to_string(), "label 10 at row 1 is out of range: there are 10 classes (0..10)");
-/// # Ok::<(), katachi_core::Error>(())
+/// # Ok::<(), katachi::Error>(())
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Labels<const N: usize> {
@@ -57,10 +57,10 @@ impl<const N: usize> Labels<N> {
     /// The labels as one-hot rows.
     ///
     /// ```
-    /// use katachi_core::Labels;
+    /// use katachi::Labels;
     /// let t = Labels::<3>::new(vec![2, 0])?.one_hot::<f32>();
     /// assert_eq!(t.as_slice(), &[0.0, 0.0, 1.0, 1.0, 0.0, 0.0]);
-    /// # Ok::<(), katachi_core::Error>(())
+    /// # Ok::<(), katachi::Error>(())
     /// ```
     pub fn one_hot<E: Element>(&self) -> Tensor<Batch<N>, E> {
         Tensor::from_fn((self.len(), Const), |i| {

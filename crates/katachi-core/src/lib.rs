@@ -16,17 +16,16 @@
 //! | [`checkpoint`] | save and load parameters as safetensors | — |
 //!
 //! ```
-//! use katachi_core::prelude::*;
+//! use katachi::prelude::*;
 //!
 //! // A two-layer net as a chain of layers, checked against numerical gradients.
-//! # use rand::SeedableRng;
-//! # let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(3);
+//! let mut rng = katachi::init::seeded_rng(3);
 //! let mut net = (Affine::<2, 3, f64>::normal(&mut rng, 1.0), Relu::new(), Affine::<3, 2, f64>::normal(&mut rng, 1.0));
 //! let x = Tensor::<Batch<2>, f64>::from_rows(&[[0.6, 0.9], [-0.3, 0.2]])?;
 //! let t = Labels::<2>::new(vec![1, 0])?;
 //! let report = gradient_check(&mut net, &mut SoftmaxWithLoss::new(), &x, &t)?;
 //! assert!(report.max_relative_error() < 1e-6);
-//! # Ok::<(), katachi_core::Error>(())
+//! # Ok::<(), katachi::Error>(())
 //! ```
 
 #![forbid(unsafe_code)]

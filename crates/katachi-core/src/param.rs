@@ -86,7 +86,7 @@ impl<S: Shape, E: Element> Param<S, E> {
 /// The dotted name of a parameter, built on the stack as visitors descend.
 ///
 /// ```
-/// use katachi_core::param::ParamPath;
+/// use katachi::param::ParamPath;
 /// let root = ParamPath::ROOT;
 /// let net = root.child("affine1");
 /// assert_eq!(net.child("weight").to_string(), "affine1.weight");
@@ -160,7 +160,7 @@ pub struct ParamMut<'a, E> {
 /// order, with the parameter's full dotted path under `path`.
 ///
 /// ```
-/// use katachi_core::prelude::*;
+/// use katachi::prelude::*;
 /// let affine = Affine::<3, 2, f64>::zeros();
 /// let mut names = Vec::new();
 /// affine.visit(&ParamPath::ROOT.child("affine1"), &mut |path, p| names.push((path.to_string(), p.dims)));
@@ -206,7 +206,7 @@ pub trait Parameters {
     /// before every save, so a diverged network is never kept silently.
     ///
     /// ```
-    /// use katachi_core::prelude::*;
+    /// use katachi::prelude::*;
     /// let mut layer = Affine::<2, 2, f64>::zeros();
     /// assert_eq!(layer.first_non_finite(), None);
     /// layer.bias.value.as_mut_slice()[1] = f64::NAN;
@@ -238,7 +238,7 @@ pub trait Parameters {
     /// seed always gives the same parameters.
     ///
     /// ```
-    /// use katachi_core::prelude::*;
+    /// use katachi::prelude::*;
     /// let mut a = Affine::<784, 50>::zeros();
     /// let mut b = Affine::<784, 50>::zeros();
     /// a.init(Init::default(), 7);

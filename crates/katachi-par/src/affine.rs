@@ -38,7 +38,7 @@ fn check_len(what: &str, len: usize, rows: usize, cols: usize) {
 ///
 /// # Example
 /// ```
-/// use katachi_par::{affine::{forward, AffineDims}, Par};
+/// use katachi::par::{affine::{forward, AffineDims}, Par};
 /// let dims = AffineDims { batch: 1, inputs: 2, outputs: 3 };
 /// let x = [1.0_f32, 2.0];
 /// let w = [1.0, 0.0, 2.0, 0.0, 1.0, 3.0];

@@ -115,7 +115,7 @@ fn check_len(what: &str, len: usize, expected: usize) {
 /// If a slice's length does not match `dims` (its `batch` is ignored).
 ///
 /// ```
-/// use katachi_par::conv::{im2col, ConvDims};
+/// use katachi::par::conv::{im2col, ConvDims};
 /// // One 3×3 channel, 2×2 kernel: four positions, four rows.
 /// let dims = ConvDims { batch: 1, channels: 1, height: 3, width: 3, filters: 1, kernel: 2, stride: 1, padding: 0 };
 /// let x = [1.0_f32, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0];
@@ -274,7 +274,7 @@ fn scatter_row<E: Float>(
 /// `w` `filters · patch`, `b` `filters`, `y` `batch · filters · positions`.
 ///
 /// ```
-/// use katachi_par::{conv::{forward, ConvDims}, Par};
+/// use katachi::par::{conv::{forward, ConvDims}, Par};
 /// // A 2×2 kernel summing its window, on one 3×3 image, plus a bias of 1.
 /// let dims = ConvDims { batch: 1, channels: 1, height: 3, width: 3, filters: 1, kernel: 2, stride: 1, padding: 0 };
 /// let x = [1.0_f32, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0];

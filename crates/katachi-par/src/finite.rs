@@ -16,7 +16,7 @@ const LANES: usize = 16;
 /// that does is searched element by element.
 ///
 /// ```
-/// use katachi_par::finite::first_non_finite;
+/// use katachi::par::finite::first_non_finite;
 /// assert_eq!(first_non_finite(&[1.0_f32, 2.0, 3.0]), None);
 /// let (i, v) = first_non_finite(&[0.0_f64, f64::INFINITY, f64::NAN]).unwrap();
 /// assert_eq!((i, v), (1, f64::INFINITY));

@@ -20,7 +20,7 @@
 //! output, so results never depend on the number of threads.
 //!
 //! ```
-//! use katachi_par::{gemm, Accum, MatMut, MatRef, Par};
+//! use katachi::par::{gemm, Accum, MatMut, MatRef, Par};
 //!
 //! // [1 2] · [5 6]   [19 22]
 //! // [3 4]   [7 8] = [43 50]

@@ -66,7 +66,7 @@ const PLANES_PER_TASK: usize = 64;
 /// If a slice's length does not match `dims`.
 ///
 /// ```
-/// use katachi_par::{pool::{max_forward, PoolDims}, Par};
+/// use katachi::par::{pool::{max_forward, PoolDims}, Par};
 /// let dims = PoolDims { planes: 1, height: 2, width: 4, window: 2, stride: 2 };
 /// let x = [1.0_f32, 5.0, 2.0, 0.0,
 ///          3.0, 4.0, 7.0, 6.0];

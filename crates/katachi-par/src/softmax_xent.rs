@@ -134,7 +134,7 @@ fn check<E: Float>(logits: &[E], targets: &Targets<'_, E>, probs: &[E], classes:
 ///
 /// # Example
 /// ```
-/// use katachi_par::{softmax_xent::{forward, Targets}, Par};
+/// use katachi::par::{softmax_xent::{forward, Targets}, Par};
 /// let logits = [0.0_f64, 0.0];
 /// let mut probs = [0.0; 2];
 /// let loss = forward(&logits, Targets::Labels(&[1]), &mut probs, 2, Par::Seq);

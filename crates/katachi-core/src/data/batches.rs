@@ -12,7 +12,7 @@ use crate::{Element, Error, Result};
 /// Shuffled index batches over `n` examples.
 ///
 /// ```
-/// use katachi_core::data::Batches;
+/// use katachi::data::Batches;
 /// let mut batches = Batches::new(10, 4, 7);
 /// let epoch: Vec<Vec<usize>> = batches.epoch().map(<[usize]>::to_vec).collect();
 /// assert_eq!(epoch.len(), 3); // 4 + 4 + 2
@@ -40,11 +40,11 @@ impl Batches {
     /// [`Batches::new`] for a batch size that comes from a user.
     ///
     /// ```
-    /// use katachi_core::data::Batches;
+    /// use katachi::data::Batches;
     /// let err = Batches::try_new(10, 0, 7).unwrap_err();
     /// assert_eq!(err.to_string(), "the batch size is 0: a batch needs at least one example");
     /// assert_eq!(Batches::try_new(10, 4, 7)?.per_epoch(), 3);
-    /// # Ok::<(), katachi_core::Error>(())
+    /// # Ok::<(), katachi::Error>(())
     /// ```
     ///
     /// # Errors
@@ -94,11 +94,11 @@ impl Batches {
 /// If a row index is out of range, or the batch extent of `S` is static.
 ///
 /// ```
-/// use katachi_core::prelude::*;
-/// use katachi_core::data::gather_rows;
+/// use katachi::prelude::*;
+/// use katachi::data::gather_rows;
 /// let images = Tensor::<Nchw<1, 1, 2>>::from_vec((3, Const, Const, Const), vec![0.0, 1.0, 2.0, 3.0, 4.0, 5.0])?;
 /// assert_eq!(gather_rows(&images, &[2, 0]).as_slice(), &[4.0, 5.0, 0.0, 1.0]);
-/// # Ok::<(), katachi_core::Error>(())
+/// # Ok::<(), katachi::Error>(())
 /// ```
 pub fn gather_rows<S: Shape, E: Element>(src: &Tensor<S, E>, rows: &[usize]) -> Tensor<S, E> {
     let mut dims = src.dims().as_ref().to_vec();

@@ -53,13 +53,13 @@ pub fn read_idx(path: &Path) -> Result<Idx> {
 ///
 /// ```
 /// # let dir = std::env::temp_dir().join(format!("katachi-idx-doc-{}", std::process::id()));
-/// # fs::create_dir_all(&dir)?;
+/// # std::fs::create_dir_all(&dir)?;
 /// let path = dir.join("labels-idx1-ubyte");
-/// fs::write(&path, [0, 0, 8, 1, 0, 0, 0, 3, 7, 2, 1])?;
+/// std::fs::write(&path, [0, 0, 8, 1, 0, 0, 0, 3, 7, 2, 1])?;
 /// assert_eq!(katachi::data::read_idx_limited(&path, 3)?.data, [7, 2, 1]);
 /// let err = katachi::data::read_idx_limited(&path, 2).unwrap_err();
 /// assert!(err.to_string().ends_with("declares [3] = 3 elements, more than the 2 allowed"));
-/// # fs::remove_dir_all(&dir)?;
+/// # std::fs::remove_dir_all(&dir)?;
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 ///

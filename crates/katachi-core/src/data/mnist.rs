@@ -74,9 +74,9 @@ impl<E: Element> Mnist<E> {
     /// is not below 10, or images and labels disagree in number.
     ///
     /// ```no_run
-    /// let mnist = katachi_core::data::Mnist::<f32>::load("data/mnist".as_ref())?;
+    /// let mnist = katachi::data::Mnist::<f32>::load("data/mnist".as_ref())?;
     /// assert_eq!(mnist.train.len(), 60_000);
-    /// # Ok::<(), katachi_core::Error>(())
+    /// # Ok::<(), katachi::Error>(())
     /// ```
     pub fn load(dir: &Path) -> Result<Self> {
         Ok(Self {

@@ -105,7 +105,7 @@ fn derivative<A: Activation, S: Shape, E: Element>(x: &Tensor<S, E>) -> Tensor<S
 /// it exists, which is why the book replaces it with sigmoid for learning.
 ///
 /// ```
-/// use katachi_core::{func::step, prelude::*};
+/// use katachi::{func::step, prelude::*};
 /// let y = step(&Tensor::<Rank1<3>>::from([-1.0, 0.0, 2.0]));
 /// assert_eq!(y.as_slice(), &[0.0, 0.0, 1.0]);
 /// ```
@@ -116,7 +116,7 @@ pub fn step<S: Shape, E: Element>(x: &Tensor<S, E>) -> Tensor<S, E> {
 /// Sigmoid, element-wise.
 ///
 /// ```
-/// use katachi_core::{func::sigmoid, prelude::*};
+/// use katachi::{func::sigmoid, prelude::*};
 /// let y = sigmoid(&Tensor::<Rank1<3>>::from([0.0, 1000.0, -1000.0]));
 /// assert_eq!(y.as_slice(), &[0.5, 1.0, 0.0]);
 /// ```
@@ -127,7 +127,7 @@ pub fn sigmoid<S: Shape, E: Element>(x: &Tensor<S, E>) -> Tensor<S, E> {
 /// The derivative of sigmoid at each element, `y (1 − y)`.
 ///
 /// ```
-/// use katachi_core::{func::sigmoid_grad, prelude::*};
+/// use katachi::{func::sigmoid_grad, prelude::*};
 /// assert_eq!(sigmoid_grad(&Tensor::<Rank1<1>>::from([0.0])).as_slice(), &[0.25]);
 /// ```
 pub fn sigmoid_grad<S: Shape, E: Element>(x: &Tensor<S, E>) -> Tensor<S, E> {
@@ -137,7 +137,7 @@ pub fn sigmoid_grad<S: Shape, E: Element>(x: &Tensor<S, E>) -> Tensor<S, E> {
 /// ReLU, element-wise: `max(0, x)` (unbounded above).
 ///
 /// ```
-/// use katachi_core::{func::relu, prelude::*};
+/// use katachi::{func::relu, prelude::*};
 /// let y = relu(&Tensor::<Rank1<3>>::from([-2.0, 0.0, 5.0]));
 /// assert_eq!(y.as_slice(), &[0.0, 0.0, 5.0]);
 /// ```

@@ -15,12 +15,12 @@ pub const LOG_EPSILON: f64 = 1e-7;
 /// [`Error::Shape`] if `y` and `t` have different runtime extents.
 ///
 /// ```
-/// use katachi_core::{func::sum_squared_error, prelude::*};
+/// use katachi::{func::sum_squared_error, prelude::*};
 /// let y = Tensor::<Rank1<3>>::from([0.1, 0.6, 0.3]);
 /// let t = Tensor::<Rank1<3>>::from([0.0, 1.0, 0.0]);
 /// let e = sum_squared_error(&y, &t)?;
 /// assert!((e - 0.5 * (0.01 + 0.16 + 0.09)).abs() < 1e-7);
-/// # Ok::<(), katachi_core::Error>(())
+/// # Ok::<(), katachi::Error>(())
 /// ```
 pub fn sum_squared_error<S: Shape, E: Element>(y: &Tensor<S, E>, t: &Tensor<S, E>) -> Result<E> {
     y.check_same_shape("sum_squared_error", t)?;
@@ -53,11 +53,11 @@ pub fn sum_squared_error_grad<S: Shape, E: Element>(
 /// [`Error::Shape`] if `y` and `t` have different runtime extents.
 ///
 /// ```
-/// use katachi_core::{func::cross_entropy, prelude::*};
+/// use katachi::{func::cross_entropy, prelude::*};
 /// let y = Tensor::<Rank1<2>, f64>::from([0.5, 0.5]);
 /// let t = Tensor::<Rank1<2>, f64>::from([0.0, 1.0]);
 /// assert!((cross_entropy(&y, &t)? - 2f64.ln()).abs() < 1e-6);
-/// # Ok::<(), katachi_core::Error>(())
+/// # Ok::<(), katachi::Error>(())
 /// ```
 pub fn cross_entropy<S: Shape, E: Element>(y: &Tensor<S, E>, t: &Tensor<S, E>) -> Result<E> {
     y.check_same_shape("cross_entropy", t)?;
@@ -92,7 +92,7 @@ pub fn cross_entropy_grad<S: Shape, E: Element>(
 /// [`Error::LabelOutOfRange`] if a label is not below the row length.
 ///
 /// ```
-/// use katachi_core::{func::cross_entropy_labels, prelude::*};
+/// use katachi::{func::cross_entropy_labels, prelude::*};
 /// let y = Tensor::<Rank2<1, 3>>::from([[0.1, 0.6, 0.3]]);
 /// let err = cross_entropy_labels(&y, &[3]).unwrap_err();
 /// assert_eq!(err.to_string(), "label 3 at row 0 is out of range: there are 3 classes (0..3)");
@@ -114,10 +114,10 @@ pub fn cross_entropy_labels<S: Shape, E: Element>(y: &Tensor<S, E>, labels: &[us
 /// As [`cross_entropy_labels`].
 ///
 /// ```
-/// use katachi_core::{func::accuracy, prelude::*};
+/// use katachi::{func::accuracy, prelude::*};
 /// let y = Tensor::<Rank2<4, 2>>::from([[0.9, 0.1], [0.2, 0.8], [0.6, 0.4], [0.3, 0.7]]);
 /// assert_eq!(accuracy(&y, &[0, 1, 1, 1])?, 0.75);
-/// # Ok::<(), katachi_core::Error>(())
+/// # Ok::<(), katachi::Error>(())
 /// ```
 pub fn accuracy<S: Shape, E: Element>(y: &Tensor<S, E>, labels: &[usize]) -> Result<f64> {
     check_labels("accuracy", y, labels)?;

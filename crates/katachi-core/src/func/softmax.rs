@@ -14,7 +14,7 @@ use crate::{Element, Result};
 /// Softmax of each row (along the last axis).
 ///
 /// ```
-/// use katachi_core::{func::softmax, prelude::*};
+/// use katachi::{func::softmax, prelude::*};
 /// let y = softmax(&Tensor::<Rank1<2>>::from([1000.0, 1000.0]));
 /// assert_eq!(y.as_slice(), &[0.5, 0.5]);
 /// ```

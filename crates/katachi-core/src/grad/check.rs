@@ -103,16 +103,15 @@ fn relative_error(a: f64, n: f64, floor: f64) -> f64 {
 /// Whatever the loss returns for a target that does not fit.
 ///
 /// ```
-/// use katachi_core::prelude::*;
-/// use rand::SeedableRng;
-/// let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(0);
+/// use katachi::prelude::*;
+/// let mut rng = katachi::init::seeded_rng(0);
 /// let mut net = (Affine::<4, 3, f64>::normal(&mut rng, 1.0), Sigmoid::new());
 /// let x = Tensor::<Batch<4>, f64>::from_rows(&[[0.1, -0.2, 0.3, 0.5], [1.0, 0.0, -1.0, 0.25]])?;
 /// let t = Labels::<3>::new(vec![2, 0])?;
 /// let report = gradient_check(&mut net, &mut SoftmaxWithLoss::new(), &x, &t)?;
 /// assert_eq!(report.params.len(), 2);
 /// assert!(report.max_relative_error() < 1e-6, "{report}");
-/// # Ok::<(), katachi_core::Error>(())
+/// # Ok::<(), katachi::Error>(())
 /// ```
 pub fn gradient_check<X, T, N, L>(
     net: &mut N,

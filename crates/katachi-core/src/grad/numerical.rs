@@ -14,7 +14,7 @@ pub const H: f64 = 1e-4;
 /// with `h`.
 ///
 /// ```
-/// use katachi_core::grad::numerical_diff;
+/// use katachi::grad::numerical_diff;
 /// // d/dx (0.01x² + 0.1x) at x = 5 is 0.2.
 /// let d = numerical_diff(|x: f64| 0.01 * x * x + 0.1 * x, 5.0);
 /// assert!((d - 0.2).abs() < 1e-9);
@@ -30,7 +30,7 @@ pub fn numerical_diff<E: Element>(mut f: impl FnMut(E) -> E, x: E) -> E {
 /// original value, so `x` is unchanged on return.
 ///
 /// ```
-/// use katachi_core::{grad::numerical_gradient, prelude::*};
+/// use katachi::{grad::numerical_gradient, prelude::*};
 /// // f(x0, x1) = x0² + x1² has gradient (2x0, 2x1).
 /// let mut x = Tensor::<Rank1<2>, f64>::from([3.0, 4.0]);
 /// let g = numerical_gradient(|x| x.as_slice().iter().map(|v| v * v).sum(), &mut x);
@@ -59,7 +59,7 @@ pub fn numerical_gradient<S: Shape, E: Element>(
 /// taken numerically. Returns the final `x`.
 ///
 /// ```
-/// use katachi_core::{grad::gradient_descent, prelude::*};
+/// use katachi::{grad::gradient_descent, prelude::*};
 /// let init = Tensor::<Rank1<2>, f64>::from([-3.0, 4.0]);
 /// let x = gradient_descent(|x| x.as_slice().iter().map(|v| v * v).sum(), init, 0.1, 100);
 /// assert!(x.as_slice().iter().all(|v| v.abs() < 1e-8));

@@ -125,7 +125,7 @@ activation_layer!(
     /// the gradient through only where the input was positive.
     ///
     /// ```
-    /// use katachi_core::prelude::*;
+    /// use katachi::prelude::*;
     /// let mut relu = Relu::new();
     /// let y = relu.forward(Tensor::<Rank1<3>>::from([-1.0, 0.0, 2.0]));
     /// assert_eq!(y.as_slice(), &[0.0, 0.0, 2.0]);
@@ -140,7 +140,7 @@ activation_layer!(
     /// Sigmoid as a layer; backward multiplies by `y (1 − y)`.
     ///
     /// ```
-    /// use katachi_core::prelude::*;
+    /// use katachi::prelude::*;
     /// let mut s = Sigmoid::<f64>::new();
     /// assert_eq!(s.forward(Tensor::<Rank1<1>, f64>::from([0.0])).as_slice(), &[0.5]);
     /// assert_eq!(s.backward(Tensor::from([1.0])).as_slice(), &[0.25]);

@@ -29,7 +29,7 @@ use crate::tensor::Tensor;
 /// affine.backward(dy);`.
 ///
 /// ```
-/// use katachi_core::prelude::*;
+/// use katachi::prelude::*;
 /// let w = Tensor::<Rank2<2, 3>>::from([[1.0, 0.0, 2.0], [0.0, 1.0, 3.0]]);
 /// let b = Tensor::<Rank1<3>>::from([0.5, 0.5, 0.5]);
 /// let mut affine = Affine::new(w, b);
@@ -38,7 +38,7 @@ use crate::tensor::Tensor;
 /// let dx: Tensor<Batch<2>> = affine.backward(Tensor::<Batch<3>>::from_rows(&[[1.0, 1.0, 1.0]])?);
 /// assert_eq!(dx.as_slice(), &[3.0, 4.0]);
 /// assert_eq!(affine.weight.grad.as_slice(), &[1.0, 1.0, 1.0, 2.0, 2.0, 2.0]);
-/// # Ok::<(), katachi_core::Error>(())
+/// # Ok::<(), katachi::Error>(())
 /// ```
 #[derive(Clone, Debug)]
 pub struct Affine<const I: usize, const O: usize, E: Element = f32> {
@@ -75,10 +75,9 @@ impl<const I: usize, const O: usize, E: Element> Affine<I, O, E> {
     /// layer.
     ///
     /// ```
-    /// use katachi_core::prelude::*;
-    /// use rand::SeedableRng;
-    /// let a = Affine::<784, 50>::normal(&mut rand_chacha::ChaCha8Rng::seed_from_u64(1), 0.01);
-    /// let b = Affine::<784, 50>::normal(&mut rand_chacha::ChaCha8Rng::seed_from_u64(1), 0.01);
+    /// use katachi::prelude::*;
+    /// let a = Affine::<784, 50>::normal(&mut katachi::init::seeded_rng(1), 0.01);
+    /// let b = Affine::<784, 50>::normal(&mut katachi::init::seeded_rng(1), 0.01);
     /// assert_eq!(a.weight.value, b.weight.value);
     /// ```
     pub fn normal(rng: &mut impl Rng, std: f64) -> Self {

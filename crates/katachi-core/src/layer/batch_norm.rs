@@ -21,13 +21,13 @@ use crate::tensor::Tensor;
 /// optimisers.
 ///
 /// ```
-/// use katachi_core::prelude::*;
+/// use katachi::prelude::*;
 /// let mut bn = BatchNorm::<2, f64>::new();
 /// let x = Tensor::<Batch<2>, f64>::from_rows(&[[1.0, 10.0], [3.0, 30.0]])?;
 /// let y = bn.forward(x);
 /// // Each column now has mean 0 and variance ≈ 1.
 /// assert!((y.row(0)[0] + 1.0).abs() < 1e-5 && (y.row(1)[1] - 1.0).abs() < 1e-5);
-/// # Ok::<(), katachi_core::Error>(())
+/// # Ok::<(), katachi::Error>(())
 /// ```
 #[derive(Clone, Debug)]
 pub struct BatchNorm<const N: usize, E: Element = f32> {

@@ -5,7 +5,7 @@
 //! for longer ones.
 //!
 //! ```
-//! use katachi_core::prelude::*;
+//! use katachi::prelude::*;
 //! let net = (
 //!     Affine::<2, 2>::zeros(), Relu::new(), Affine::<2, 2>::zeros(), Relu::new(),
 //!     Affine::<2, 2>::zeros(), Relu::new(), Affine::<2, 2>::zeros(), Relu::new(),

@@ -30,7 +30,7 @@ use crate::tensor::Tensor;
 /// ([`katachi_par::conv`]).
 ///
 /// ```
-/// use katachi_core::prelude::*;
+/// use katachi::prelude::*;
 /// // One 2×2 filter that sums its window, bias 1, on a 3×3 image.
 /// let mut conv = Conv2d::<1, 1, 2, 1, 0, f64>::zeros();
 /// conv.weight.value.as_mut_slice().fill(1.0);
@@ -42,7 +42,7 @@ use crate::tensor::Tensor;
 /// let y = conv.forward(x);
 /// assert_eq!(y.dims(), [1, 1, 2, 2]);
 /// assert_eq!(y.as_slice(), &[13.0, 17.0, 25.0, 29.0]);
-/// # Ok::<(), katachi_core::Error>(())
+/// # Ok::<(), katachi::Error>(())
 /// ```
 #[derive(Clone, Debug)]
 pub struct Conv2d<

@@ -20,7 +20,7 @@ use crate::tensor::Tensor;
 /// runs repeat; give two dropout layers of one network different seeds.
 ///
 /// ```
-/// use katachi_core::prelude::*;
+/// use katachi::prelude::*;
 /// let mut drop = Dropout::<f64>::new(0.5).with_seed(1);
 /// let y = drop.forward(Tensor::<Rank1<8>, f64>::from([1.0; 8]));
 /// // Every element is either dropped or doubled.

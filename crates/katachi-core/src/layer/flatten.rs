@@ -17,7 +17,7 @@ use crate::tensor::Tensor;
 /// `Affine<4000, _>` there does not compile.
 ///
 /// ```
-/// use katachi_core::prelude::*;
+/// use katachi::prelude::*;
 /// let x = Tensor::<(usize, Const<2>, Const<2>, Const<3>)>::zeros((5, Const, Const, Const));
 /// let y = Flatten::new().forward(x);
 /// assert_eq!(y.dims(), [5, 12]);

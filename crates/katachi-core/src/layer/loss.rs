@@ -25,14 +25,14 @@ use crate::{Element, Error, Result};
 /// the exact gradient of that loss.
 ///
 /// ```
-/// use katachi_core::prelude::*;
+/// use katachi::prelude::*;
 /// let mut loss = SoftmaxWithLoss::<3, f64>::new();
 /// let x = Tensor::<Batch<3>, f64>::from_rows(&[[0.0, 0.0, 0.0]])?;
 /// let l = loss.forward(x, &Labels::new(vec![1])?)?;
 /// assert!((l - 3f64.ln()).abs() < 1e-12);
 /// let dx: Tensor<Batch<3>, f64> = loss.backward();
 /// assert!((dx.as_slice()[1] - (1.0 / 3.0 - 1.0)).abs() < 1e-12);
-/// # Ok::<(), katachi_core::Error>(())
+/// # Ok::<(), katachi::Error>(())
 /// ```
 #[derive(Clone, Debug, Default)]
 pub struct SoftmaxWithLoss<const N: usize, E: Element = f32> {
@@ -165,14 +165,14 @@ impl<B: Dim, const N: usize, E: Element> Loss<Tensor<(B, Const<N>), E>, Tensor<(
 /// loss `0.5 Σ (y − t)²` averaged over the rows, backward `(y − t) / batch`.
 ///
 /// ```
-/// use katachi_core::prelude::*;
+/// use katachi::prelude::*;
 /// let mut loss = IdentityWithLoss::<2, f64>::new();
 /// let y = Tensor::<Batch<2>, f64>::from_rows(&[[1.0, 2.0], [0.0, 0.0]])?;
 /// let t = Tensor::<Batch<2>, f64>::from_rows(&[[0.0, 0.0], [0.0, 2.0]])?;
 /// assert_eq!(loss.forward(y, &t)?, 0.5 * (1.0 + 4.0 + 4.0) / 2.0);
 /// let dy: Tensor<Batch<2>, f64> = loss.backward();
 /// assert_eq!(dy.as_slice(), &[0.5, 1.0, 0.0, -1.0]);
-/// # Ok::<(), katachi_core::Error>(())
+/// # Ok::<(), katachi::Error>(())
 /// ```
 #[derive(Clone, Debug, Default)]
 pub struct IdentityWithLoss<const N: usize, E: Element = f32> {

@@ -123,7 +123,7 @@ pub trait Loss<In, T: ?Sized>: LossBackward<In> {
 /// Whatever the loss returns for a target that does not fit.
 ///
 /// ```
-/// use katachi_core::prelude::*;
+/// use katachi::prelude::*;
 /// let mut net = (Affine::<2, 2, f64>::zeros(), Relu::new());
 /// let x = Tensor::<Batch<2>, f64>::from_rows(&[[1.0, 2.0]])?;
 /// let loss = backprop(&mut net, &mut SoftmaxWithLoss::new(), x, &Labels::<2>::new(vec![0])?)?;
@@ -131,7 +131,7 @@ pub trait Loss<In, T: ?Sized>: LossBackward<In> {
 /// // All-zero weights make ReLU's output 0, and ReLU passes no gradient there:
 /// // the zero-initialised layer would never learn (why the book initialises randomly).
 /// assert_eq!(net.0.bias.grad.as_slice(), &[0.0, 0.0]);
-/// # Ok::<(), katachi_core::Error>(())
+/// # Ok::<(), katachi::Error>(())
 /// ```
 pub fn backprop<X, T, N, L>(net: &mut N, loss: &mut L, x: X, target: &T) -> Result<L::Elem>
 where

@@ -56,7 +56,7 @@ impl<S: Shape, E: Element> NodeValue for Tensor<S, E> {
 /// `(dout · y, dout · x)`.
 ///
 /// ```
-/// use katachi_core::prelude::*;
+/// use katachi::prelude::*;
 /// let mut mul = Mul::default();
 /// assert_eq!(mul.forward((100.0_f64, 2.0)), 200.0);
 /// assert_eq!(mul.backward(1.0), (2.0, 100.0));
@@ -94,7 +94,7 @@ impl<T: NodeValue> Layer<(T, T)> for Mul<T> {
 /// The addition node: `forward((x, y)) = x + y`; backward passes `dout` to both.
 ///
 /// ```
-/// use katachi_core::prelude::*;
+/// use katachi::prelude::*;
 /// let mut add = Add;
 /// assert_eq!(add.forward((200.0_f64, 450.0)), 650.0);
 /// assert_eq!(add.backward(1.1), (1.1, 1.1));

@@ -22,7 +22,7 @@ use crate::tensor::Tensor;
 /// (the first one on a tie).
 ///
 /// ```
-/// use katachi_core::prelude::*;
+/// use katachi::prelude::*;
 /// let mut pool = MaxPool2d::<2>::new();
 /// let x = Tensor::<(usize, Const<1>, Const<2>, Const<4>)>::from_vec(
 ///     (1, Const, Const, Const),
@@ -32,7 +32,7 @@ use crate::tensor::Tensor;
 /// assert_eq!((y.dims(), y.as_slice()), ([1, 1, 1, 2], &[5.0, 7.0][..]));
 /// let dx = pool.backward(y.map(|_| 1.0));
 /// assert_eq!(dx.as_slice(), &[0.0, 1.0, 0.0, 0.0, 0.0, 0.0, 1.0, 0.0]);
-/// # Ok::<(), katachi_core::Error>(())
+/// # Ok::<(), katachi::Error>(())
 /// ```
 #[derive(Clone, Debug, Default)]
 pub struct MaxPool2d<const K: usize, const S: usize = K, E: Element = f32> {

@@ -6,8 +6,8 @@
 //! every weight (not of biases), the gradient of the book's `½λ‖W‖²` term.
 //!
 //! ```
-//! use katachi_core::prelude::*;
-//! use katachi_core::optim::{Optimizer, Sgd};
+//! use katachi::prelude::*;
+//! use katachi::optim::{Optimizer, Sgd};
 //! let mut layer = Affine::<2, 1, f64>::zeros();
 //! layer.weight.grad = Tensor::from([[1.0], [-2.0]]);
 //! Sgd::new(0.5).step(&mut layer);

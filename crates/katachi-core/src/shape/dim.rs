@@ -58,7 +58,7 @@ impl Dim for usize {
 /// An extent fixed at compile time.
 ///
 /// ```
-/// use katachi_core::shape::{Const, Dim};
+/// use katachi::shape::{Const, Dim};
 /// assert_eq!(Const::<50>.size(), 50);
 /// assert_eq!(Const::<50>::from_size(49), None);
 /// ```

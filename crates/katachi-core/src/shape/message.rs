@@ -11,7 +11,7 @@ const CAPACITY: usize = 480;
 /// but `flatten` produces [_, 4320]").
 ///
 /// ```
-/// use katachi_core::shape::{ConstMessage, Const};
+/// use katachi::shape::{ConstMessage, Const};
 /// const M: ConstMessage = ConstMessage::new()
 ///     .text("takes ")
 ///     .shape::<(usize, Const<30>, Const<12>)>()
@@ -126,7 +126,7 @@ impl Default for ConstMessage {
 /// an earlier layer, reported there, so they give `None` here.
 ///
 /// ```
-/// use katachi_core::shape::{mismatch_message, Const, Flat, Window};
+/// use katachi::shape::{mismatch_message, Const, Flat, Window};
 /// type Pool = Window<Window<Const<28>, 5, 1, 0>, 2, 2, 0>;
 /// type Arrives = (usize, Flat<Const<30>, Pool, Pool>);
 /// let m = mismatch_message::<Arrives, (usize, Const<4000>)>("`affine1` takes ", " but `flatten` produces ");

@@ -6,7 +6,7 @@
 //! product whose inner extents differ does not compile.
 //!
 //! ```
-//! use katachi_core::shape::{Const, Rank2, Shape};
+//! use katachi::shape::{Const, Rank2, Shape};
 //! let batch: (usize, Const<784>) = (100, Const);
 //! assert_eq!(batch.numel(), 78_400);
 //! assert_eq!(Shape::describe(&batch), "[100, 784]");
@@ -24,7 +24,7 @@
 //! numbers per image:
 //!
 //! ```
-//! use katachi_core::shape::{Const, ConstDim, Flat, Shape, Window};
+//! use katachi::shape::{Const, ConstDim, Flat, Shape, Window};
 //! type Conv = Window<Const<28>, 5, 1, 0>; // (28 + 2·0 − 5) / 1 + 1
 //! type Pool = Window<Conv, 2, 2, 0>; // (24 − 2) / 2 + 1
 //! assert_eq!((Conv::SIZE, Pool::SIZE), (24, 12));

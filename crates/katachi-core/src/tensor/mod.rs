@@ -12,7 +12,7 @@ use crate::{Element, Error, Result};
 /// runtime extents (and nothing at all for static ones).
 ///
 /// ```
-/// use katachi_core::prelude::*;
+/// use katachi::prelude::*;
 ///
 /// // A batch of 2 rows, 3 wide: the batch extent is a runtime `usize`.
 /// let x = Tensor::<Batch<3>>::from_vec((2, Const), vec![1.0, 2.0, 3.0, 4.0, 5.0, 6.0])?;
@@ -21,7 +21,7 @@ use crate::{Element, Error, Result};
 /// // Runtime data of the wrong length is an error naming both sizes.
 /// let err = Tensor::<Batch<3>>::from_vec((2, Const), vec![1.0; 5]).unwrap_err();
 /// assert_eq!(err.to_string(), "tensor data: expected 6 elements for shape [2, 3], found 5");
-/// # Ok::<(), katachi_core::Error>(())
+/// # Ok::<(), katachi::Error>(())
 /// ```
 #[derive(Clone, PartialEq)]
 pub struct Tensor<S: Shape, E: Element = f32> {
@@ -76,7 +76,7 @@ impl<S: Shape, E: Element> Tensor<S, E> {
     /// [`Error::Length`] if `data` does not hold exactly that many elements.
     ///
     /// ```
-    /// use katachi_core::prelude::*;
+    /// use katachi::prelude::*;
     /// let err = Tensor::<Batch<784>>::from_dims(&[2, 783], vec![0.0; 1566]).unwrap_err();
     /// assert_eq!(err.to_string(), "tensor dims: expected shape [_, 784], found [2, 783]");
     /// ```
@@ -92,7 +92,7 @@ impl<S: Shape, E: Element> Tensor<S, E> {
     /// A tensor whose element at multi-index `idx` is `f(idx)`.
     ///
     /// ```
-    /// use katachi_core::prelude::*;
+    /// use katachi::prelude::*;
     /// let t = Tensor::<Rank2<2, 3>>::from_fn(Default::default(), |i| (10 * i[0] + i[1]) as f32);
     /// assert_eq!(t.as_slice(), &[0.0, 1.0, 2.0, 10.0, 11.0, 12.0]);
     /// ```
@@ -247,11 +247,11 @@ impl<S: Shape, E: Element> Tensor<S, E> {
     /// elements.
     ///
     /// ```
-    /// use katachi_core::prelude::*;
+    /// use katachi::prelude::*;
     /// let flat = Tensor::<Batch<4>>::from_rows(&[[1.0, 2.0, 3.0, 4.0]])?;
     /// let square: Tensor<(usize, Const<2>, Const<2>)> = flat.reshape((1, Const, Const))?;
     /// assert_eq!(square.dims(), [1, 2, 2]);
-    /// # Ok::<(), katachi_core::Error>(())
+    /// # Ok::<(), katachi::Error>(())
     /// ```
     pub fn reshape<S2: Shape>(self, shape: S2) -> Result<Tensor<S2, E>> {
         Tensor::from_vec(shape, self.data).map_err(|e| match e {
@@ -312,10 +312,10 @@ impl<B: Dim, const N: usize, E: Element> Tensor<(B, Const<N>), E> {
     /// [`Error::Shape`] when the batch extent is static and differs.
     ///
     /// ```
-    /// use katachi_core::prelude::*;
+    /// use katachi::prelude::*;
     /// let x = Tensor::<Batch<2>>::from_rows(&[[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]])?;
     /// assert_eq!(x.dims(), [3, 2]);
-    /// # Ok::<(), katachi_core::Error>(())
+    /// # Ok::<(), katachi::Error>(())
     /// ```
     pub fn from_rows(rows: &[[E; N]]) -> Result<Self> {
         let batch = B::from_size(rows.len()).ok_or_else(|| Error::Shape {

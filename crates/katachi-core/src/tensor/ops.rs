@@ -10,7 +10,7 @@ impl<S: HasRows, E: Element> Tensor<S, E> {
     /// The sum of each row (along the last axis).
     ///
     /// ```
-    /// use katachi_core::prelude::*;
+    /// use katachi::prelude::*;
     /// let t = Tensor::<Rank2<2, 3>>::from([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]);
     /// assert_eq!(t.sum_rows().as_slice(), &[6.0, 15.0]);
     /// ```
@@ -25,7 +25,7 @@ impl<S: HasRows, E: Element> Tensor<S, E> {
     /// The index of the largest element of each row (the first, on ties).
     ///
     /// ```
-    /// use katachi_core::prelude::*;
+    /// use katachi::prelude::*;
     /// let t = Tensor::<Rank2<2, 3>>::from([[0.1, 0.8, 0.1], [0.3, 0.1, 0.6]]);
     /// assert_eq!(t.argmax_rows(), vec![1, 2]);
     /// ```
@@ -49,14 +49,14 @@ impl<M: Dim, const K: usize, E: Element> Tensor<(M, Const<K>), E> {
     /// type, so a mismatch is a compile error, not a runtime check.
     ///
     /// ```
-    /// use katachi_core::prelude::*;
+    /// use katachi::prelude::*;
     /// let a = Tensor::<Rank2<2, 3>>::from([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]);
     /// let b = Tensor::<Rank2<3, 1>>::from([[1.0], [0.0], [-1.0]]);
     /// assert_eq!(a.matmul(&b).as_slice(), &[-2.0, -2.0]);
     /// ```
     ///
     /// ```compile_fail
-    /// use katachi_core::prelude::*;
+    /// use katachi::prelude::*;
     /// let a = Tensor::<Rank2<2, 3>>::default();
     /// let b = Tensor::<Rank2<2, 3>>::default();
     /// let _ = a.matmul(&b); // 2×3 · 2×3: inner extents 3 and 2 differ

@@ -59,7 +59,7 @@ const PACKING_PAYS_FROM: usize = 4096;
 ///
 /// # Example
 /// ```
-/// use katachi_par::{gemm, Accum, MatMut, MatRef, Par};
+/// use katachi::par::{gemm, Accum, MatMut, MatRef, Par};
 /// // x is 2×3; xᵀ·x is 3×3, computed without materialising xᵀ.
 /// let x = [1.0_f64, 2.0, 3.0, 4.0, 5.0, 6.0];
 /// let mut g = [0.0_f64; 9];
