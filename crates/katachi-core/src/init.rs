@@ -67,10 +67,39 @@ impl Init {
     }
 }
 
+/// The generator a stochastic layer draws from (see
+/// [`Parameters::visit_rngs`]): ChaCha8, as for initialisation.
+pub type LayerRng = ChaCha8Rng;
+
 /// The generator behind seeded initialisation: ChaCha8, whose stream for a
 /// given seed is fixed by its specification, not by a library version.
 pub fn seeded_rng(seed: u64) -> ChaCha8Rng {
     ChaCha8Rng::seed_from_u64(seed)
+}
+
+/// The generator of the stochastic layer at `path` (its dotted name) in a
+/// network seeded with `seed`: a stream of its own, so that layers never
+/// share draws, fixed by the seed and the name alone.
+///
+/// ```
+/// use katachi::init::layer_rng;
+/// use katachi::prelude::*;
+/// let mut a = Dropout::<f32>::new(0.5);
+/// let mut b = Dropout::<f32>::new(0.5);
+/// a.visit_rngs(&ParamPath::ROOT, &mut |_, rng| *rng = layer_rng(1, "drop1"));
+/// b.visit_rngs(&ParamPath::ROOT, &mut |_, rng| *rng = layer_rng(1, "drop2"));
+/// let x = || Tensor::<Rank1<32>>::filled((Const,), 1.0);
+/// assert_ne!(a.forward(x()), b.forward(x()));
+/// ```
+pub fn layer_rng(seed: u64, path: &str) -> LayerRng {
+    // FNV-1a of the name picks the stream; ChaCha keeps 2⁶⁴ streams per seed
+    // apart by construction, so no two names can overlap.
+    let stream = path.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    });
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    rng.set_stream(stream);
+    rng
 }
 
 /// Initialises every parameter of `params` by its role, drawing from `rng`.

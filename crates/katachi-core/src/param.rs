@@ -233,9 +233,51 @@ pub trait Parameters {
         let _ = mode;
     }
 
+    /// Visits every random generator the layers draw from while training
+    /// (a [`Dropout`](crate::layer::Dropout)'s masks), each with the dotted
+    /// path of its layer. The default has none, which is right for every
+    /// deterministic layer; networks and chains pass it to every field.
+    ///
+    /// This is how [`Parameters::reseed`] gives each stochastic layer its own
+    /// stream, and how the gradient check replays the same draws for every
+    /// evaluation.
+    fn visit_rngs(
+        &mut self,
+        path: &ParamPath<'_>,
+        f: &mut dyn FnMut(&ParamPath<'_>, &mut crate::init::LayerRng),
+    ) {
+        let _ = (path, f);
+    }
+
+    /// Seeds every stochastic layer from `seed`, each from its own stream
+    /// derived from its path ([`init::layer_rng`](crate::init::layer_rng)):
+    /// two dropout layers of one network draw different masks, and the same
+    /// seed gives the same masks. [`Parameters::init`] (and so
+    /// `Network::seeded`) calls it.
+    ///
+    /// ```
+    /// use katachi::prelude::*;
+    /// let mut net = (Dropout::<f64>::new(0.5), Dropout::<f64>::new(0.5));
+    /// net.reseed(7);
+    /// let x = || Tensor::<Rank1<64>, f64>::filled((Const,), 1.0);
+    /// let (a, b) = (net.0.forward(x()), net.1.forward(x()));
+    /// assert_ne!(a, b); // each layer has its own stream
+    /// net.reseed(7);
+    /// assert_eq!(net.0.forward(x()), a); // and the same seed replays it
+    /// ```
+    fn reseed(&mut self, seed: u64)
+    where
+        Self: Sized,
+    {
+        self.visit_rngs(&ParamPath::ROOT, &mut |path, rng| {
+            *rng = crate::init::layer_rng(seed, &path.to_string());
+        });
+    }
+
     /// Initialises every parameter by its [`Role`]: weights from `init`,
-    /// biases to zero, drawing from a generator seeded with `seed`. The same
-    /// seed always gives the same parameters.
+    /// biases to zero, drawing from a generator seeded with `seed`, and
+    /// seeds every stochastic layer ([`Parameters::reseed`]). The same seed
+    /// always gives the same network.
     ///
     /// ```
     /// use katachi::prelude::*;
@@ -251,6 +293,7 @@ pub trait Parameters {
         Self: Sized,
     {
         crate::init::initialize(self, init, &mut crate::init::seeded_rng(seed));
+        self.reseed(seed);
     }
 }
 

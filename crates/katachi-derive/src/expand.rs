@@ -243,6 +243,7 @@ fn parameters_impl(net: &Network<'_>) -> TokenStream {
         let (ty, member) = (f.ty, f.ident);
         quote_spanned!(ty.span()=> <#ty as #params>::set_mode(&mut self.#member, mode);)
     });
+    let visit_rngs = visits("visit_rngs", quote!(&mut));
     quote! {
         #[automatically_derived]
         impl #impl_generics #params for #ident #ty_generics #where_clause {
@@ -266,6 +267,14 @@ fn parameters_impl(net: &Network<'_>) -> TokenStream {
 
             fn set_mode(&mut self, mode: ::katachi::param::Mode) {
                 #(#set_mode)*
+            }
+
+            fn visit_rngs(
+                &mut self,
+                path: &::katachi::param::ParamPath<'_>,
+                f: &mut dyn ::core::ops::FnMut(&::katachi::param::ParamPath<'_>, &mut ::katachi::init::LayerRng),
+            ) {
+                #(#visit_rngs)*
             }
         }
     }

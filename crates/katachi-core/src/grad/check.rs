@@ -4,9 +4,10 @@
 use std::fmt;
 
 use super::numerical::H;
+use crate::init::LayerRng;
 use crate::layer::{Layer, Loss, backprop};
 use crate::param::{ParamPath, Parameters};
-use crate::{Float, Result};
+use crate::{Element, Float, Result};
 
 /// How one parameter's backprop gradient compares with the numerical one.
 #[derive(Clone, Debug, PartialEq)]
@@ -30,6 +31,11 @@ pub struct ParamCheck {
 pub struct GradientReport {
     /// One entry per parameter, in visiting order.
     pub params: Vec<ParamCheck>,
+    /// The stochastic layers (by path) whose random draws were replayed for
+    /// every evaluation, so that the loss is one function of the
+    /// parameters: a dropout layer in training mode is checked with one
+    /// fixed mask.
+    pub replayed: Vec<String>,
 }
 
 impl GradientReport {
@@ -68,6 +74,13 @@ impl fmt::Display for GradientReport {
                 p.name, p.numel, p.max_relative_error, p.max_abs_error
             )?;
         }
+        if !self.replayed.is_empty() {
+            writeln!(
+                f,
+                "random draws replayed for every evaluation: {}",
+                self.replayed.join(", ")
+            )?;
+        }
         Ok(())
     }
 }
@@ -99,6 +112,14 @@ fn relative_error(a: f64, n: f64, floor: f64) -> f64 {
 /// accurate enough that any error above rounding is backprop's. Use `f64`:
 /// in `f32` rounding alone gives errors near 1e-3.
 ///
+/// The network is left as it was found, but for the gradients: every
+/// evaluation starts from the same buffers (a BatchNorm's running averages,
+/// which a training-mode forward moves) and the same random draws (a
+/// Dropout's masks, listed in [`GradientReport::replayed`]), and both are
+/// restored at the end. In training mode the check is then of the function
+/// the network computes with those draws, which is what backprop
+/// differentiates.
+///
 /// # Errors
 /// Whatever the loss returns for a target that does not fit.
 ///
@@ -118,6 +139,25 @@ pub fn gradient_check<X, T, N, L>(
     loss: &mut L,
     x: &X,
     target: &T,
+) -> Result<GradientReport>
+where
+    X: Clone,
+    T: ?Sized,
+    N: Layer<X> + Parameters,
+    L: Loss<N::Out, T, Elem = N::Elem>,
+{
+    let frozen = Frozen::take(net);
+    let result = check_frozen(net, loss, x, target, &frozen);
+    frozen.restore(net);
+    result
+}
+
+fn check_frozen<X, T, N, L>(
+    net: &mut N,
+    loss: &mut L,
+    x: &X,
+    target: &T,
+    frozen: &Frozen<N::Elem>,
 ) -> Result<GradientReport>
 where
     X: Clone,
@@ -153,6 +193,7 @@ where
             let original = set_element(net, index, element, None);
             let mut loss_at = |offset: N::Elem| -> Result<f64> {
                 set_element(net, index, element, Some(original + offset));
+                frozen.restore(net);
                 Ok(loss.forward(net.forward(x.clone()), target)?.to_f64())
             };
             let (p1, m1) = (loss_at(h)?, loss_at(-h)?);
@@ -168,7 +209,55 @@ where
         }
         params.push(check);
     }
-    Ok(GradientReport { params })
+    Ok(GradientReport {
+        params,
+        replayed: frozen.rng_names.clone(),
+    })
+}
+
+/// What a forward pass changes besides its cache, as the check found it:
+/// the buffers (by visiting index) and the stochastic layers' generators.
+struct Frozen<E> {
+    buffers: Vec<(usize, Vec<E>)>,
+    rngs: Vec<LayerRng>,
+    rng_names: Vec<String>,
+}
+
+impl<E: Element> Frozen<E> {
+    fn take<N: Parameters<Elem = E>>(net: &mut N) -> Self {
+        let mut buffers = Vec::new();
+        let mut index = 0;
+        net.visit(&ParamPath::ROOT, &mut |_, p| {
+            if !p.role.is_learned() {
+                buffers.push((index, p.value.to_vec()));
+            }
+            index += 1;
+        });
+        let (mut rngs, mut rng_names) = (Vec::new(), Vec::new());
+        net.visit_rngs(&ParamPath::ROOT, &mut |path, rng| {
+            rngs.push(rng.clone());
+            rng_names.push(path.to_string());
+        });
+        Self {
+            buffers,
+            rngs,
+            rng_names,
+        }
+    }
+
+    fn restore<N: Parameters<Elem = E>>(&self, net: &mut N) {
+        let (mut index, mut next) = (0, self.buffers.iter().peekable());
+        net.visit_mut(&ParamPath::ROOT, &mut |_, p| {
+            if let Some((_, values)) = next.next_if(|(i, _)| *i == index) {
+                p.value.copy_from_slice(values);
+            }
+            index += 1;
+        });
+        let mut saved = self.rngs.iter();
+        net.visit_rngs(&ParamPath::ROOT, &mut |_, rng| {
+            *rng = saved.next().expect("the same layers as when taken").clone();
+        });
+    }
 }
 
 /// The fourth-order central difference

@@ -16,6 +16,8 @@
 //! assert_eq!(net.param_names().last().map(String::as_str), Some("10.bias"));
 //! ```
 
+use rand_chacha::ChaCha8Rng;
+
 use super::{FixedInput, Layer, Signature};
 use crate::param::{Mode, ParamMut, ParamPath, ParamView, Parameters};
 
@@ -99,6 +101,11 @@ macro_rules! chain {
             fn set_mode(&mut self, mode: Mode) {
                 $(self.$i.set_mode(mode);)+
                 self.$last.set_mode(mode);
+            }
+
+            fn visit_rngs(&mut self, path: &ParamPath<'_>, f: &mut dyn FnMut(&ParamPath<'_>, &mut ChaCha8Rng)) {
+                $(self.$i.visit_rngs(&path.child(stringify!($i)), f);)+
+                self.$last.visit_rngs(&path.child(stringify!($last)), f);
             }
         }
     };

@@ -16,8 +16,11 @@ use crate::tensor::Tensor;
 /// passes everything through. Backward lets the gradient through exactly
 /// where forward kept the element, with the same scale.
 ///
-/// The mask comes from a generator seeded at construction (`with_seed`), so
-/// runs repeat; give two dropout layers of one network different seeds.
+/// The mask comes from a generator of its own, seeded with 0 at
+/// construction or with `with_seed`, so runs repeat. In a network,
+/// [`Parameters::init`] and `Network::seeded` reseed every dropout layer from
+/// the network's seed and the layer's name ([`Parameters::reseed`]), so two
+/// dropout layers never draw the same masks.
 ///
 /// ```
 /// use katachi::prelude::*;
@@ -121,6 +124,14 @@ impl<E: Element> Parameters for Dropout<E> {
 
     fn set_mode(&mut self, mode: Mode) {
         self.mode = mode;
+    }
+
+    fn visit_rngs(
+        &mut self,
+        path: &ParamPath<'_>,
+        f: &mut dyn FnMut(&ParamPath<'_>, &mut ChaCha8Rng),
+    ) {
+        f(path, &mut self.rng);
     }
 }
 
