@@ -1,13 +1,10 @@
 //! The element types tensors hold.
 
-use crate::shape::Nest;
-
 /// A tensor element: `f32` or `f64`.
 ///
 /// Everything generic code needs comes with this one bound: the arithmetic
-/// and math functions of [`katachi_par::Float`] (which the kernels are
-/// written for) and what the compile-time shape checks need to name a
-/// sample's type. A network generic over its element type writes
+/// and math functions of [`katachi_par::Float`], which the kernels are
+/// written for. A network generic over its element type writes
 /// `E: Element` and nothing else:
 ///
 /// ```
@@ -24,8 +21,8 @@ use crate::shape::Nest;
 /// assert_eq!(net.predict(Tensor::zeros((3, Const))).dims(), [3, 1]);
 /// ```
 ///
-/// The trait is implemented for exactly the types that implement both of
-/// its supertraits, and `Float` is sealed: `f32` and `f64`.
-pub trait Element: katachi_par::Float + Nest {}
+/// It is implemented for every `Float`, and `Float` is sealed: `f32` and
+/// `f64`.
+pub trait Element: katachi_par::Float {}
 
-impl<E: katachi_par::Float + Nest> Element for E {}
+impl<E: katachi_par::Float> Element for E {}

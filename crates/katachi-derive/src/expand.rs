@@ -22,8 +22,12 @@ pub(crate) fn derive(input: &DeriveInput) -> TokenStream {
 
 fn expand(net: &Network<'_>) -> TokenStream {
     let layer = layer_impl(net);
+    let params = if net.is_concrete() {
+        concrete_parameters_impl(net)
+    } else {
+        parameters_impl(net)
+    };
     let signature = signature_impl(net);
-    let params = parameters_impl(net);
     let fixed = fixed_input_impl(net);
     let network = network_impl(net);
     let checks = check::shape_checks(net);
@@ -86,19 +90,25 @@ fn chain_bounds(
 /// mismatch ("expected `784`, found `28`").
 ///
 /// The values between fields are impl parameters pinned by each field's
-/// `Layer<Xi, Out = Xi+1>` bound rather than projections written into the
-/// impl: a field that is not a layer then makes the impl not apply, instead of
-/// adding errors at the definition on top of the one the checks report.
+/// `Signature<Xi, Output = Xi+1>` bound, and each field is called with
+/// what arrives recast to what it takes (`Input<Fi, Xi>`, the same data when
+/// the shapes fit). `Signature` is total, so the impl applies even where
+/// two fields do not fit: that mistake is reported once, by the shape
+/// checks, and code that uses the network adds no errors of its own. A
+/// field that is not a layer makes the impl not apply, instead of adding
+/// errors at the definition on top of the one the checks report.
 fn layer_impl(net: &Network<'_>) -> TokenStream {
     let ident = &net.original.ident;
     let n = net.layers.len();
     let flow = flow_idents(n + 1);
     let layer = quote!(::katachi::layer::Layer);
+    let signature = quote!(::katachi::layer::Signature);
+    let private = quote!(::katachi::__private);
     let mut generics = with_flow(&net.original.generics, &flow);
     let predicates = &mut generics.make_where_clause().predicates;
     let (input, output) = (&flow[0], &flow[n]);
     match &net.attrs.input {
-        Some(ty) => predicates.push(parse_quote!(#input: ::katachi::__private::Is<#ty>)),
+        Some(ty) => predicates.push(parse_quote!(#input: #private::Is<#ty>)),
         None => {
             let first = net.layers[0].ty;
             predicates.push(parse_quote_spanned!(first.span()=> for<'__katachi> #first: ::katachi::layer::FixedInput<Input = #input>));
@@ -106,54 +116,50 @@ fn layer_impl(net: &Network<'_>) -> TokenStream {
     }
     for (i, f) in net.layers.iter().enumerate() {
         let (ty, x, next) = (f.ty, &flow[i], &flow[i + 1]);
-        predicates.push(parse_quote_spanned!(ty.span()=> #ty: #layer<#x, Out = #next>));
+        predicates.push(parse_quote_spanned!(ty.span()=> #ty: #signature<#x, Output = #next>));
+        predicates.push(
+            parse_quote_spanned!(ty.span()=> #ty: #layer<#private::Input<#ty, #x>, Out = #next>),
+        );
+        predicates
+            .push(parse_quote_spanned!(ty.span()=> #x: #private::Retype<#private::Input<#ty, #x>>));
+        predicates
+            .push(parse_quote_spanned!(ty.span()=> #private::Input<#ty, #x>: #private::Retype<#x>));
     }
     let (impl_generics, _, where_clause) = generics.split_for_impl();
     let (_, ty_generics, _) = net.original.generics.split_for_impl();
 
-    let call = |f: &LayerField<'_>, x: &Ident, method: &str, recv: TokenStream, arg: &str| {
-        let (ty, member) = (f.ty, f.ident);
+    let forward_call = |i: usize, method: &str, recv: TokenStream| {
+        let f = &net.layers[i];
+        let (ty, member, x) = (f.ty, f.ident, &flow[i]);
         let method = Ident::new(method, Span::call_site());
-        let arg = Ident::new(arg, Span::call_site());
-        quote_spanned!(ty.span()=> let #arg = <#ty as #layer<#x>>::#method(#recv self.#member, #arg);)
+        quote_spanned!(ty.span()=> let x = <#ty as #layer<#private::Input<#ty, #x>>>::#method(#recv self.#member, #private::retype(x));)
     };
-    let forward = net
-        .layers
-        .iter()
-        .zip(&flow)
-        .map(|(f, x)| call(f, x, "forward", quote!(&mut), "x"));
-    let predict = net
-        .layers
-        .iter()
-        .zip(&flow)
-        .map(|(f, x)| call(f, x, "predict", quote!(&), "x"));
-    let backward = net
-        .layers
-        .iter()
-        .zip(&flow)
-        .rev()
-        .map(|(f, x)| call(f, x, "backward", quote!(&mut), "dy"));
+    let backward_call = |i: usize| {
+        let f = &net.layers[i];
+        let (ty, member, x) = (f.ty, f.ident, &flow[i]);
+        quote_spanned!(ty.span()=> let dy: #x = #private::retype(<#ty as #layer<#private::Input<#ty, #x>>>::backward(&mut self.#member, dy));)
+    };
+    let forward = (0..n).map(|i| forward_call(i, "forward", quote!(&mut)));
+    let predict = (0..n).map(|i| forward_call(i, "predict", quote!(&)));
+    let backward = (0..n).rev().map(backward_call);
     // Parameters only: the later fields pass the gradient back as usual, the
     // first one skips the input gradient nobody asked for.
-    let backward_rest = net
-        .layers
-        .iter()
-        .zip(&flow)
-        .skip(1)
-        .rev()
-        .map(|(f, x)| call(f, x, "backward", quote!(&mut), "dy"));
+    let backward_rest = (1..n).rev().map(backward_call);
     let (first, first_x) = (&net.layers[0], &flow[0]);
     let (first_ty, first_member) = (first.ty, first.ident);
     let backward_first = quote_spanned! {first_ty.span()=>
-        <#first_ty as #layer<#first_x>>::backward_params(&mut self.#first_member, dy);
+        <#first_ty as #layer<#private::Input<#first_ty, #first_x>>>::backward_params(&mut self.#first_member, dy);
     };
+    // A struct without generics is checked where it is defined; a generic
+    // one here, where its extents are first numbers.
+    let check = (!net.is_concrete()).then(|| quote!(#private::check_shapes::<Self>();));
     quote! {
         #[automatically_derived]
         impl #impl_generics #layer<#input> for #ident #ty_generics #where_clause {
             type Out = #output;
 
             fn forward(&mut self, x: #input) -> #output {
-                const { Self::__katachi_check_shapes() };
+                #check
                 #(#forward)*
                 x
             }
@@ -169,9 +175,83 @@ fn layer_impl(net: &Network<'_>) -> TokenStream {
             }
 
             fn predict(&self, x: #input) -> #output {
-                const { Self::__katachi_check_shapes() };
+                #check
                 #(#predict)*
                 x
+            }
+        }
+    }
+}
+
+/// `Parameters` for a struct without generics: the element type is the
+/// input's, and each field is visited through `__private::ParamsOf`, a stub
+/// where the field's element type differs (a mismatch the shape checks
+/// report, once) so that code using the network adds no errors.
+fn concrete_parameters_impl(net: &Network<'_>) -> TokenStream {
+    let ident = &net.original.ident;
+    let params = quote!(::katachi::param::Parameters);
+    let private = quote!(::katachi::__private);
+    let input = check::respan(network_input(net), net.layers[0].ty.span());
+    let visits = |method: &str, wrap: &str| -> Vec<TokenStream> {
+        let method = Ident::new(method, Span::call_site());
+        let wrap = Ident::new(wrap, Span::call_site());
+        net.layers
+            .iter()
+            .map(|f| {
+                let (ty, member) = (f.ty, f.ident);
+                let name = member.to_string();
+                let field = if wrap == "ParamsOf" {
+                    quote!(&self.#member)
+                } else {
+                    quote!(&mut self.#member)
+                };
+                quote_spanned!(ty.span()=> (&#private::#wrap::<#ty, Self::Elem>::new(#field)).#method(&path.child(#name), f);)
+            })
+            .collect()
+    };
+    let visit = visits("visit", "ParamsOf");
+    let visit_mut = visits("visit_mut", "ParamsOfMut");
+    let visit_rngs = visits("visit_rngs", "ParamsOfMut");
+    let set_mode = net.layers.iter().map(|f| {
+        let (ty, member) = (f.ty, f.ident);
+        quote_spanned!(ty.span()=> (&#private::ParamsOfMut::<#ty, Self::Elem>::new(&mut self.#member)).set_mode(mode);)
+    });
+    let uses = quote!(use #private::calls::*;);
+    quote! {
+        #[automatically_derived]
+        impl #params for #ident {
+            type Elem = #private::Elem<#input>;
+
+            fn visit(
+                &self,
+                path: &::katachi::param::ParamPath<'_>,
+                f: &mut dyn ::core::ops::FnMut(&::katachi::param::ParamPath<'_>, ::katachi::param::ParamView<'_, Self::Elem>),
+            ) {
+                #uses
+                #(#visit)*
+            }
+
+            fn visit_mut(
+                &mut self,
+                path: &::katachi::param::ParamPath<'_>,
+                f: &mut dyn ::core::ops::FnMut(&::katachi::param::ParamPath<'_>, ::katachi::param::ParamMut<'_, Self::Elem>),
+            ) {
+                #uses
+                #(#visit_mut)*
+            }
+
+            fn set_mode(&mut self, mode: ::katachi::param::Mode) {
+                #uses
+                #(#set_mode)*
+            }
+
+            fn visit_rngs(
+                &mut self,
+                path: &::katachi::param::ParamPath<'_>,
+                f: &mut dyn ::core::ops::FnMut(&::katachi::param::ParamPath<'_>, &mut ::katachi::init::LayerRng),
+            ) {
+                #uses
+                #(#visit_rngs)*
             }
         }
     }
@@ -306,17 +386,15 @@ fn fixed_input_impl(net: &Network<'_>) -> TokenStream {
             }
         }
         None => {
-            // A parameter pinned by the first field's `FixedInput`, not a
-            // projection: if that field takes any shape, the impl does not
-            // apply and the shape checks give the one error.
-            let input = format_ident!("__KatachiInput");
+            // The first field's input as a projection: where that field
+            // takes any shape, this is the same error, at the same field,
+            // as the shape checks give, and rustc reports it once.
             let first = net.layers[0].ty;
-            let mut generics = with_flow(&net.original.generics, std::slice::from_ref(&input));
-            generics
-                .make_where_clause()
-                .predicates
-                .push(parse_quote_spanned!(first.span()=> for<'__katachi> #first: ::katachi::layer::FixedInput<Input = #input>));
-            let (impl_generics, _, where_clause) = generics.split_for_impl();
+            let (impl_generics, _, where_clause) = net.original.generics.split_for_impl();
+            let input = check::respan(
+                quote!(<#first as ::katachi::layer::FixedInput>::Input),
+                first.span(),
+            );
             quote! {
                 #[automatically_derived]
                 impl #impl_generics ::katachi::layer::FixedInput for #ident #ty_generics #where_clause {

@@ -97,10 +97,9 @@ use proc_macro::TokenStream;
 ///
 /// # Shape errors
 ///
-/// Each field is checked against the one before it when the struct is
-/// compiled (`cargo check` is enough), and a mismatch is reported at the
-/// field, naming both fields and both shapes. Shapes are written per sample,
-/// as array types:
+/// Each field is checked against the one before it, and a mismatch is one
+/// error at the field, naming both fields and both shapes. Shapes are
+/// written per sample after the batch axis `_`:
 ///
 /// ```compile_fail
 /// use katachi::prelude::*;
@@ -114,12 +113,23 @@ use proc_macro::TokenStream;
 /// ```
 ///
 /// ```text
-/// error[E0277]: `affine2` takes [f32; 60] but `relu1` produces [f32; 50]
+/// error[E0080]: evaluation panicked: `affine2` takes [_, 60] but `relu1` produces [_, 50]
 ///  --> src/main.rs:7:14
 ///   |
 /// 7 |     affine2: Affine<60, 10>,
-///   |              ^^^^^^ `affine2` cannot take this
+///   |              ^^^^^^ evaluation of `_::<impl katachi::__private::Checked for Net>::SHAPES` failed here
 /// ```
+///
+/// A struct without generics is checked where it is defined (`cargo check`
+/// is enough); a generic one with its parameters, where it is first used
+/// (`cargo build`): `Mlp<60>` may fit where `Mlp<50>` does not. Code that
+/// uses a network with a mismatch (`net.forward(x)`, `backprop(&mut net,
+/// …)`) adds no errors of its own.
+///
+/// Every layer computes in the network's element type, the input's; one of
+/// the other type is one error, at the type level (so at `cargo check`
+/// even for generic structs): "`relu` takes f32 but the network computes in
+/// f64".
 ///
 /// # Convolutional networks
 ///
@@ -146,26 +156,22 @@ use proc_macro::TokenStream;
 /// assert_eq!(net.predict(Tensor::zeros((2, Const, Const, Const))).dims(), [2, 10]);
 /// ```
 ///
-/// With `Affine<4000, 100>` there, the error reads
-///
-/// ```text
-/// error[E0080]: evaluation panicked: `affine1` takes [_, 4000] but `flatten` produces [_, 4320]
-///   --> src/main.rs:11:14
-///    |
-/// 11 |     affine1: Affine<4000, 100>,
-///    |              ^^^^^^ evaluation of `…` failed here
-/// ```
-///
-/// and a kernel larger than its input, "`conv1` cannot take [_, 1, 4, 4]:
-/// its 5-wide window is larger than the input's extent of 4 padded by 0 on
-/// each side". These are checks on constants: a struct without generics is
-/// checked by `cargo check`; a generic one when it is first used with its
-/// parameters (`cargo build`).
+/// With `Affine<4000, 100>` there, the error reads "`affine1` takes
+/// [_, 4000] but `flatten` produces [_, 4320]", and a kernel larger than
+/// its input, "`conv1` cannot take [_, 1, 4, 4]: its 5-wide window is
+/// larger than the input's extent of 4 padded by 0 on each side".
 ///
 /// A field that is not a layer is reported as "`usize` is not a layer" at
-/// that field. Enums, unions, tuple and unit structs, structs without fields
-/// and unknown `#[network(...)]` keys get an error that says what to write
-/// instead.
+/// that field; a first field that takes any shape (`Relu`, `Conv2d`) without
+/// `#[network(input = …)]` says to declare the input. Enums, unions, tuple
+/// and unit structs, structs without fields and unknown `#[network(...)]`
+/// keys get an error that says what to write instead.
+///
+/// # Limits
+///
+/// Any number of fields (forty build without `#![recursion_limit]`); the
+/// same layer type or block any number of times; generic over `const`
+/// parameters and over the element type with `E: Element` alone.
 #[proc_macro_derive(Network, attributes(network))]
 pub fn derive_network(input: TokenStream) -> TokenStream {
     let input = syn::parse_macro_input!(input as syn::DeriveInput);

@@ -10,7 +10,7 @@ use crate::init::Init;
 use crate::param::{
     Param, ParamMut, ParamPath, ParamView, Parameters, Role, visit_param, visit_param_mut,
 };
-use crate::shape::{Const, ConstDim, Derived, Dim, Rank1, Rank2, mismatch_message};
+use crate::shape::{Const, ConstDim, Derived, Dim, Expected, Rank1, Rank2, mismatch_message};
 use crate::tensor::Tensor;
 
 /// The affine (fully connected) layer of chapter 5: `Y = X·W + b`.
@@ -115,6 +115,12 @@ pub trait Width<const I: usize>: ConstDim {
 }
 
 impl<const I: usize> Width<I> for Const<I> {
+    const CHECK: () = ();
+}
+
+/// A computed extent already compared with `I` where a network was
+/// checked (see [`Expected`]).
+impl<D: ConstDim, const I: usize> Width<I> for Expected<D, I> {
     const CHECK: () = ();
 }
 

@@ -70,8 +70,9 @@ impl<const N: usize, E: Element> SoftmaxWithLoss<N, E> {
         }
     }
 
-    /// Runs the fused kernel on `x`, keeping probabilities and `x`'s buffer.
-    fn run<B: Dim>(&mut self, x: Tensor<(B, Const<N>), E>, kind: TargetKind) -> E {
+    /// Runs the fused kernel on `x` (whose width `W` is `N`, by the impls'
+    /// bounds), keeping probabilities and `x`'s buffer.
+    fn run<B: Dim, const W: usize>(&mut self, x: Tensor<(B, Const<W>), E>, kind: TargetKind) -> E {
         self.probs.resize(x.numel(), E::ZERO);
         self.target = Some(kind);
         let targets = match kind {
@@ -82,6 +83,38 @@ impl<const N: usize, E: Element> SoftmaxWithLoss<N, E> {
         self.spare = x.into_vec();
         loss
     }
+}
+
+/// Holds when a loss over `WANT` numbers per sample gets `GOT`: how the
+/// losses' impls compare widths, so that a network with the wrong number
+/// of outputs is one error naming both numbers (their impls take any
+/// width, and this bound refuses the wrong ones).
+#[diagnostic::on_unimplemented(
+    message = "the loss takes {WANT} numbers per sample but the network gives {GOT}",
+    label = "the network's output has {GOT} columns; the loss is over {WANT}",
+    note = "a loss over N classes (`SoftmaxWithLoss<N>`) takes [_, N] scores: make the last layer `Affine<_, N>`"
+)]
+pub trait InputFits<const GOT: usize, const WANT: usize> {}
+
+impl<const N: usize> InputFits<N, N> for () {}
+
+/// Holds when a loss over `WANT` numbers per sample gets a target of
+/// `GOT` (classes for labels, columns for one-hot or regression rows).
+#[diagnostic::on_unimplemented(
+    message = "the loss is over {WANT} classes or outputs but the target has {GOT}",
+    label = "the target has {GOT}; the loss is over {WANT}",
+    note = "a loss over N classes takes `Labels<N>`, or rows of N numbers"
+)]
+pub trait TargetFits<const GOT: usize, const WANT: usize> {}
+
+impl<const N: usize> TargetFits<N, N> for () {}
+
+/// `y` as rows of `M`: the same data, `W` being `M` by the impls' bounds.
+fn as_target_width<B: Dim, const W: usize, const M: usize, E: Element>(
+    y: Tensor<(B, Const<W>), E>,
+) -> Result<Tensor<(B, Const<M>), E>> {
+    let rows = y.shape().0;
+    y.reshape((rows, Const))
 }
 
 fn check_batch(what: &'static str, input: usize, target: usize) -> Result<()> {
@@ -96,12 +129,19 @@ fn check_batch(what: &'static str, input: usize, target: usize) -> Result<()> {
     }
 }
 
-impl<B: Dim, const N: usize, E: Element> LossBackward<Tensor<(B, Const<N>), E>>
+// For any width `W` (another than `N` fails to build): an impl for
+// `Const<N>` alone would make rustc infer the network's output from it, and
+// a bound here would repeat the `Loss` impl's error. A width other than `N`
+// cannot have had a forward.
+impl<B: Dim, const W: usize, const N: usize, E: Element> LossBackward<Tensor<(B, Const<W>), E>>
     for SoftmaxWithLoss<N, E>
 {
     type Elem = E;
 
-    fn backward(&mut self) -> Tensor<(B, Const<N>), E> {
+    fn backward(&mut self) -> Tensor<(B, Const<W>), E> {
+        const {
+            assert!(W == N, "a loss over N classes gives gradients of N columns");
+        }
         let rows = self.probs.len() / N.max(1);
         let batch = B::from_size(rows).expect(NO_FORWARD);
         let mut dx = std::mem::take(&mut self.spare);
@@ -111,49 +151,83 @@ impl<B: Dim, const N: usize, E: Element> LossBackward<Tensor<(B, Const<N>), E>>
     }
 }
 
-// The trait's own message says which targets fit; listing these impls in
-// every error would only add their generic signatures.
+/// What [`SoftmaxWithLoss<N>`] takes as targets: [`Labels`] over `N`
+/// classes, or rows of `N` target probabilities (one-hot or not). Other
+/// widths are refused by [`TargetFits`], naming both numbers.
+#[diagnostic::on_unimplemented(
+    message = "the loss is over {N} classes but the target is `{Self}`",
+    label = "the loss is over {N} classes",
+    note = "a loss over N classes takes `Labels<N>`, or rows of N numbers with the input's element type"
+)]
+pub trait ClassTargets<const N: usize, E: Element> {
+    /// The number of rows (samples).
+    fn rows(&self) -> usize;
+    /// The targets as the kernel reads them.
+    fn targets(&self) -> Targets<'_, E>;
+}
+
+// Not named in errors: the trait's message says what fits.
 #[diagnostic::do_not_recommend]
-impl<B: Dim, const N: usize, E: Element> Loss<Tensor<(B, Const<N>), E>, Labels<N>>
-    for SoftmaxWithLoss<N, E>
+impl<const M: usize, const N: usize, E: Element> ClassTargets<N, E> for Labels<M>
+where
+    (): TargetFits<M, N>,
 {
-    fn forward(&mut self, x: Tensor<(B, Const<N>), E>, t: &Labels<N>) -> Result<E> {
-        check_batch("SoftmaxWithLoss", x.num_rows(), t.len())?;
-        self.labels.clear();
-        self.labels.extend_from_slice(t.as_slice());
-        Ok(self.run(x, TargetKind::Labels))
+    fn rows(&self) -> usize {
+        self.len()
     }
 
-    fn loss(&self, x: Tensor<(B, Const<N>), E>, t: &Labels<N>) -> Result<E> {
-        check_batch("SoftmaxWithLoss", x.num_rows(), t.len())?;
-        let mut probs = vec![E::ZERO; x.numel()];
-        Ok(softmax_xent::forward(
-            x.as_slice(),
-            Targets::Labels(t.as_slice()),
-            &mut probs,
-            N,
-            Par::Rayon,
-        ))
+    fn targets(&self) -> Targets<'_, E> {
+        Targets::Labels(self.as_slice())
     }
 }
 
 #[diagnostic::do_not_recommend]
-impl<B: Dim, const N: usize, E: Element> Loss<Tensor<(B, Const<N>), E>, Tensor<(B, Const<N>), E>>
-    for SoftmaxWithLoss<N, E>
+impl<B: Dim, const M: usize, const N: usize, E: Element> ClassTargets<N, E>
+    for Tensor<(B, Const<M>), E>
+where
+    (): TargetFits<M, N>,
 {
-    fn forward(&mut self, x: Tensor<(B, Const<N>), E>, t: &Tensor<(B, Const<N>), E>) -> Result<E> {
-        check_batch("SoftmaxWithLoss", x.num_rows(), t.num_rows())?;
-        self.dense.clear();
-        self.dense.extend_from_slice(t.as_slice());
-        Ok(self.run(x, TargetKind::Dense))
+    fn rows(&self) -> usize {
+        self.num_rows()
     }
 
-    fn loss(&self, x: Tensor<(B, Const<N>), E>, t: &Tensor<(B, Const<N>), E>) -> Result<E> {
-        check_batch("SoftmaxWithLoss", x.num_rows(), t.num_rows())?;
+    fn targets(&self) -> Targets<'_, E> {
+        Targets::Dense(self.as_slice())
+    }
+}
+
+// One impl for every width and target: with the target not yet inferred
+// (as in `backprop(&mut net, &mut loss, x, &t)`), rustc still selects it
+// and reports the bound that fails, naming both widths.
+impl<B: Dim, const W: usize, const N: usize, E: Element, T> Loss<Tensor<(B, Const<W>), E>, T>
+    for SoftmaxWithLoss<N, E>
+where
+    (): InputFits<W, N>,
+    T: ClassTargets<N, E> + ?Sized,
+{
+    fn forward(&mut self, x: Tensor<(B, Const<W>), E>, t: &T) -> Result<E> {
+        check_batch("SoftmaxWithLoss", x.num_rows(), t.rows())?;
+        let kind = match t.targets() {
+            Targets::Labels(labels) => {
+                self.labels.clear();
+                self.labels.extend_from_slice(labels);
+                TargetKind::Labels
+            }
+            Targets::Dense(dense) => {
+                self.dense.clear();
+                self.dense.extend_from_slice(dense);
+                TargetKind::Dense
+            }
+        };
+        Ok(self.run(x, kind))
+    }
+
+    fn loss(&self, x: Tensor<(B, Const<W>), E>, t: &T) -> Result<E> {
+        check_batch("SoftmaxWithLoss", x.num_rows(), t.rows())?;
         let mut probs = vec![E::ZERO; x.numel()];
         Ok(softmax_xent::forward(
             x.as_slice(),
-            Targets::Dense(t.as_slice()),
+            t.targets(),
             &mut probs,
             N,
             Par::Rayon,
@@ -187,24 +261,30 @@ impl<const N: usize, E: Element> IdentityWithLoss<N, E> {
     }
 }
 
-impl<B: Dim, const N: usize, E: Element> LossBackward<Tensor<(B, Const<N>), E>>
+// Any width, as for `SoftmaxWithLoss`.
+impl<B: Dim, const W: usize, const N: usize, E: Element> LossBackward<Tensor<(B, Const<W>), E>>
     for IdentityWithLoss<N, E>
 {
     type Elem = E;
 
-    fn backward(&mut self) -> Tensor<(B, Const<N>), E> {
+    fn backward(&mut self) -> Tensor<(B, Const<W>), E> {
+        const {
+            assert!(W == N, "a loss over N outputs gives gradients of N columns");
+        }
         let grad = self.grad.take().expect(NO_FORWARD);
         let batch = B::from_size(grad.len() / N.max(1)).expect(NO_FORWARD);
         Tensor::from_vec((batch, Const), grad).expect("cached gradient has batch × N elements")
     }
 }
 
-#[diagnostic::do_not_recommend]
-impl<B: Dim, const N: usize, E: Element> Loss<Tensor<(B, Const<N>), E>, Tensor<(B, Const<N>), E>>
-    for IdentityWithLoss<N, E>
+impl<B: Dim, const W: usize, const M: usize, const N: usize, E: Element>
+    Loss<Tensor<(B, Const<W>), E>, Tensor<(B, Const<M>), E>> for IdentityWithLoss<N, E>
+where
+    (): InputFits<W, N> + TargetFits<M, N>,
 {
-    fn forward(&mut self, y: Tensor<(B, Const<N>), E>, t: &Tensor<(B, Const<N>), E>) -> Result<E> {
+    fn forward(&mut self, y: Tensor<(B, Const<W>), E>, t: &Tensor<(B, Const<M>), E>) -> Result<E> {
         check_batch("IdentityWithLoss", y.num_rows(), t.num_rows())?;
+        let y = as_target_width(y)?;
         let loss = sum_squared_error(&y, t)?;
         let inv = E::ONE / E::from_f64(y.num_rows().max(1) as f64);
         let mut grad = y.into_vec();
@@ -215,8 +295,8 @@ impl<B: Dim, const N: usize, E: Element> Loss<Tensor<(B, Const<N>), E>, Tensor<(
         Ok(loss)
     }
 
-    fn loss(&self, y: Tensor<(B, Const<N>), E>, t: &Tensor<(B, Const<N>), E>) -> Result<E> {
+    fn loss(&self, y: Tensor<(B, Const<W>), E>, t: &Tensor<(B, Const<M>), E>) -> Result<E> {
         check_batch("IdentityWithLoss", y.num_rows(), t.num_rows())?;
-        sum_squared_error(&y, t)
+        sum_squared_error(&as_target_width(y)?, t)
     }
 }

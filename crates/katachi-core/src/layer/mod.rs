@@ -30,7 +30,7 @@ pub use batch_norm::BatchNorm;
 pub use conv::Conv2d;
 pub use dropout::Dropout;
 pub use flatten::Flatten;
-pub use loss::{IdentityWithLoss, SoftmaxWithLoss};
+pub use loss::{ClassTargets, IdentityWithLoss, InputFits, SoftmaxWithLoss, TargetFits};
 pub use network::Network;
 pub use node::{Add, Mul, NodeValue};
 pub use pool::MaxPool2d;

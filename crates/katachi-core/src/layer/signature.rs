@@ -8,7 +8,7 @@
 //! both shapes, instead of an unsatisfied bound deep in a generic impl.
 
 use crate::Element;
-use crate::shape::{Const, Dim, Nest, SampleShape, Shape};
+use crate::shape::{Const, Dim, Shape};
 use crate::tensor::Tensor;
 
 /// The input a layer accepts and the output it gives when `X` arrives.
@@ -16,6 +16,11 @@ use crate::tensor::Tensor;
 /// Implement it next to [`Layer`](super::Layer) for a custom layer that
 /// should go inside a `#[derive(Network)]` struct. It must be total: defined
 /// for every `X` of the form the layer works on, including the wrong widths.
+/// The layer must implement `Layer<Self::Input>` with `Out =
+/// Self::Output`: a derived network calls it with what arrives recast to
+/// `Input` (the same data, when the shapes fit, which the network's shape
+/// checks make sure of at compile time) and passes `Output` to the next
+/// field.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not a layer",
     label = "not a layer",
@@ -41,18 +46,17 @@ pub trait FixedInput {
     type Input;
 }
 
-/// A tensor's per-sample type and shape, for compile-time checks: see
-/// [`SampleShape`].
+/// A tensor's shape and element type as types, for compile-time checks.
 pub trait HasSample {
-    /// One sample as an array type, e.g. `[f32; 784]`.
-    type Sample;
     /// The tensor's shape type.
     type Shape: Shape;
+    /// The tensor's element type.
+    type Elem;
 }
 
-impl<S: SampleShape, E: Element + Nest> HasSample for Tensor<S, E> {
-    type Sample = S::Sample<E>;
+impl<S: Shape, E: Element> HasSample for Tensor<S, E> {
     type Shape = S;
+    type Elem = E;
 }
 
 impl<B: Dim, D: Dim, E2: Element, const I: usize, const O: usize, E: Element>

@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use super::extent::{Nest, WindowFault};
+use super::extent::WindowFault;
 
 /// One extent of a shape.
 ///
@@ -13,17 +13,11 @@ pub trait Dim: Copy + fmt::Debug + Eq + Send + Sync + 'static {
     /// `Some(N)` for `Const<N>`, `None` for a runtime extent.
     const STATIC: Option<usize>;
 
-    /// `N` elements of `T` as a Rust type: `[T; N]` for `Const<N>`, `Vec<T>`
-    /// for a runtime extent. Only used to name shapes in compile errors,
-    /// where `[f32; 784]` reads better than any generic type. A computed
-    /// extent ([`Window`](super::Window), [`Flat`](super::Flat)) gives
-    /// [`Deferred`](super::Deferred): its shape is compared by value instead.
-    type Array<T: Nest>: Nest;
-
     /// What a layer that wants `N` here declares it takes, where this extent
-    /// arrives: `Const<N>` for a plain extent, so a mismatch is a type error
-    /// naming both numbers; the computed extent itself otherwise, so that
-    /// the sizes are compared by value (see [`Derived`]).
+    /// arrives: `Const<N>` for a plain extent; for a computed one,
+    /// [`Expected`](super::Expected), which remembers what was computed.
+    /// Either way the sizes are compared by value when a network is checked
+    /// (see [`Derived`]).
     type Expect<const N: usize>: Dim;
 
     /// Whether the extent is well defined: false for a window larger than
@@ -43,7 +37,6 @@ pub trait Dim: Copy + fmt::Debug + Eq + Send + Sync + 'static {
 
 impl Dim for usize {
     const STATIC: Option<usize> = None;
-    type Array<T: Nest> = T::Runtime;
     type Expect<const N: usize> = Const<N>;
 
     fn size(&self) -> usize {
@@ -73,7 +66,6 @@ impl<const N: usize> fmt::Debug for Const<N> {
 
 impl<const N: usize> Dim for Const<N> {
     const STATIC: Option<usize> = Some(N);
-    type Array<T: Nest> = T::Wrap<N>;
     type Expect<const M: usize> = Const<M>;
 
     fn size(&self) -> usize {

@@ -72,7 +72,6 @@ marker_traits!(Flat<C, H, W>);
 
 impl<H: ConstDim, const K: usize, const S: usize, const P: usize> Dim for Window<H, K, S, P> {
     const STATIC: Option<usize> = Some(Self::SIZE);
-    type Array<T: Nest> = Deferred;
     type Expect<const N: usize> = Expected<Self, N>;
     const FITS: bool = H::FITS && Self::OWN_FIT;
     const FAULT: Option<WindowFault> = if H::FITS && !Self::OWN_FIT {
@@ -107,7 +106,6 @@ impl<H: ConstDim, const K: usize, const S: usize, const P: usize> Derived for Wi
 
 impl<C: ConstDim, H: ConstDim, W: ConstDim> Dim for Flat<C, H, W> {
     const STATIC: Option<usize> = Some(Self::SIZE);
-    type Array<T: Nest> = Deferred;
     type Expect<const N: usize> = Expected<Self, N>;
     const FITS: bool = C::FITS && H::FITS && W::FITS;
 
@@ -127,17 +125,16 @@ impl<C: ConstDim, H: ConstDim, W: ConstDim> ConstDim for Flat<C, H, W> {
 impl<C: ConstDim, H: ConstDim, W: ConstDim> Derived for Flat<C, H, W> {}
 
 /// What a layer declares it takes where a computed extent `D` arrives but
-/// it wants `N` (see [`Dim::Expect`]): an extent of `N` whose per-sample
-/// type is [`Deferred`], so the sizes are compared by value, and `N` is
-/// what a mismatch message prints. It only appears in
-/// [`Signature`](crate::layer::Signature) types, never in a tensor.
+/// it wants `N` (see [`Dim::Expect`]): an extent of `N`, which is what a
+/// mismatch message prints. Inside a derived network the data
+/// flows as this type once the layer has taken it (the network's checks
+/// have compared `D` with `N` by then).
 pub struct Expected<D, const N: usize>(PhantomData<D>);
 
 marker_traits!(Expected<D>, const N);
 
 impl<D: ConstDim, const N: usize> Dim for Expected<D, N> {
     const STATIC: Option<usize> = Some(N);
-    type Array<T: Nest> = Deferred;
     type Expect<const M: usize> = Expected<D, M>;
 
     fn size(&self) -> usize {
@@ -151,46 +148,6 @@ impl<D: ConstDim, const N: usize> Dim for Expected<D, N> {
 
 impl<D: ConstDim, const N: usize> ConstDim for Expected<D, N> {
     const SIZE: usize = N;
-}
-
-/// The per-sample type of a shape with a computed extent, in compile-time
-/// comparisons: such shapes are compared by value, so any two are equal here.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Deferred;
-
-/// Element types of per-sample array types (see [`Dim::Array`]): how `N` of
-/// them are written. Everything but [`Deferred`] nests as an array.
-pub trait Nest {
-    /// `N` of `Self`: `[Self; N]`.
-    type Wrap<const N: usize>: Nest;
-    /// A runtime number of `Self`: `Vec<Self>`.
-    type Runtime: Nest;
-}
-
-macro_rules! nest_as_array {
-    ($($t:ty),*) => {$(
-        impl Nest for $t {
-            type Wrap<const N: usize> = [Self; N];
-            type Runtime = Vec<Self>;
-        }
-    )*};
-}
-
-nest_as_array!(f32, f64);
-
-impl<T: Nest, const M: usize> Nest for [T; M] {
-    type Wrap<const N: usize> = [Self; N];
-    type Runtime = Vec<Self>;
-}
-
-impl<T: Nest> Nest for Vec<T> {
-    type Wrap<const N: usize> = [Self; N];
-    type Runtime = Vec<Self>;
-}
-
-impl Nest for Deferred {
-    type Wrap<const N: usize> = Deferred;
-    type Runtime = Deferred;
 }
 
 #[cfg(test)]

@@ -49,7 +49,7 @@ mod extent;
 mod message;
 
 pub use dim::{Const, ConstDim, Derived, Dim};
-pub use extent::{Deferred, Expected, Flat, Nest, Window, WindowFault};
+pub use extent::{Expected, Flat, Window, WindowFault};
 pub use message::{ConstMessage, mismatch_message, window_message};
 
 use std::fmt::Debug;
@@ -103,32 +103,6 @@ pub trait Shape: Copy + Debug + Eq + Send + Sync + 'static {
     fn describe(&self) -> String {
         format_dims(self.dims().as_ref().iter().map(|d| d.to_string()))
     }
-}
-
-/// A shape whose first axis is the batch: `Sample<E>` is one sample (the
-/// other axes) as a Rust array type, e.g. `[f32; 784]` for `(usize,
-/// Const<784>)` and `[[[f32; 28]; 28]; 1]` for `(usize, Const<1>, Const<28>,
-/// Const<28>)`.
-///
-/// `#[derive(Network)]` compares these types between neighbouring fields:
-/// array types print as plain numbers in compile errors, with no paths, so a
-/// mismatch reads "`affine2` takes [f32; 60] but `relu1` produces [f32; 50]".
-pub trait SampleShape: Shape {
-    /// One sample with elements `E`, as an array type.
-    type Sample<E: Nest>;
-}
-
-impl<A: Dim> SampleShape for (A,) {
-    type Sample<E: Nest> = E;
-}
-impl<A: Dim, B: Dim> SampleShape for (A, B) {
-    type Sample<E: Nest> = B::Array<E>;
-}
-impl<A: Dim, B: Dim, C: Dim> SampleShape for (A, B, C) {
-    type Sample<E: Nest> = B::Array<C::Array<E>>;
-}
-impl<A: Dim, B: Dim, C: Dim, D: Dim> SampleShape for (A, B, C, D) {
-    type Sample<E: Nest> = B::Array<C::Array<D::Array<E>>>;
 }
 
 /// A shape whose extents are all static: it has exactly one value.
