@@ -49,6 +49,18 @@ fn check_len(what: &str, len: usize, rows: usize, cols: usize) {
 /// ```
 #[track_caller]
 pub fn forward<E: Float>(x: &[E], w: &[E], b: &[E], y: &mut [E], dims: AffineDims, par: Par) {
+    (E::kernels().affine_forward)(x, w, b, y, dims, par)
+}
+
+/// The body of [forward], instantiated here for each element type.
+pub(crate) fn forward_impl<E: Float>(
+    x: &[E],
+    w: &[E],
+    b: &[E],
+    y: &mut [E],
+    dims: AffineDims,
+    par: Par,
+) {
     let AffineDims {
         batch,
         inputs,
@@ -95,6 +107,18 @@ pub fn backward<E: Float>(
     dims: AffineDims,
     par: Par,
 ) {
+    (E::kernels().affine_backward)(x, w, dy, grads, dims, par)
+}
+
+/// The body of [backward], instantiated here for each element type.
+pub(crate) fn backward_impl<E: Float>(
+    x: &[E],
+    w: &[E],
+    dy: &[E],
+    grads: AffineGrads<'_, E>,
+    dims: AffineDims,
+    par: Par,
+) {
     param_grads(x, dy, grads.dw, grads.db, dims, par);
     if let Some(dx) = grads.dx {
         input_grad(w, dy, dx, dims, par);
@@ -107,6 +131,18 @@ pub fn backward<E: Float>(
 /// If a slice's length does not match `dims`.
 #[track_caller]
 pub fn param_grads<E: Float>(
+    x: &[E],
+    dy: &[E],
+    dw: &mut [E],
+    db: &mut [E],
+    dims: AffineDims,
+    par: Par,
+) {
+    (E::kernels().affine_param_grads)(x, dy, dw, db, dims, par)
+}
+
+/// The body of [param_grads], instantiated here for each element type.
+pub(crate) fn param_grads_impl<E: Float>(
     x: &[E],
     dy: &[E],
     dw: &mut [E],
@@ -140,6 +176,17 @@ pub fn param_grads<E: Float>(
 /// If a slice's length does not match `dims`.
 #[track_caller]
 pub fn input_grad<E: Float>(w: &[E], dy: &[E], dx: &mut [E], dims: AffineDims, par: Par) {
+    (E::kernels().affine_input_grad)(w, dy, dx, dims, par)
+}
+
+/// The body of [input_grad], instantiated here for each element type.
+pub(crate) fn input_grad_impl<E: Float>(
+    w: &[E],
+    dy: &[E],
+    dx: &mut [E],
+    dims: AffineDims,
+    par: Par,
+) {
     let AffineDims {
         batch,
         inputs,
@@ -164,6 +211,11 @@ pub fn input_grad<E: Float>(w: &[E], dy: &[E], dx: &mut [E], dims: AffineDims, p
 /// If `sums.len() != cols` or `m.len()` is not a multiple of `cols`.
 #[track_caller]
 pub fn column_sums<E: Float>(m: &[E], sums: &mut [E], cols: usize) {
+    (E::kernels().column_sums)(m, sums, cols)
+}
+
+/// The body of [column_sums], instantiated here for each element type.
+pub(crate) fn column_sums_impl<E: Float>(m: &[E], sums: &mut [E], cols: usize) {
     assert_eq!(
         sums.len(),
         cols,
@@ -191,6 +243,11 @@ pub fn column_sums<E: Float>(m: &[E], sums: &mut [E], cols: usize) {
 /// computed by a caller-chosen kernel).
 #[track_caller]
 pub fn add_bias<E: Float>(y: &mut [E], b: &[E], par: Par) {
+    (E::kernels().add_bias)(y, b, par)
+}
+
+/// The body of [add_bias], instantiated here for each element type.
+pub(crate) fn add_bias_impl<E: Float>(y: &mut [E], b: &[E], par: Par) {
     let cols = b.len();
     if cols == 0 {
         return;

@@ -126,6 +126,11 @@ fn check_len(what: &str, len: usize, expected: usize) {
 /// ```
 #[track_caller]
 pub fn im2col<E: Float>(x: &[E], col: &mut [E], dims: &ConvDims) {
+    (E::kernels().im2col)(x, col, dims)
+}
+
+/// The body of [im2col], instantiated here for each element type.
+pub(crate) fn im2col_impl<E: Float>(x: &[E], col: &mut [E], dims: &ConvDims) {
     check_len("an image", x.len(), dims.image_len());
     check_len("an image's col", col.len(), dims.patch() * dims.positions());
     let (out_w, positions) = (dims.out_width(), dims.positions());
@@ -160,6 +165,11 @@ pub fn im2col<E: Float>(x: &[E], col: &mut [E], dims: &ConvDims) {
 /// As [`im2col`].
 #[track_caller]
 pub fn col2im<E: Float>(col: &[E], x: &mut [E], dims: &ConvDims) {
+    (E::kernels().col2im)(col, x, dims)
+}
+
+/// The body of [col2im], instantiated here for each element type.
+pub(crate) fn col2im_impl<E: Float>(col: &[E], x: &mut [E], dims: &ConvDims) {
     check_len("an image", x.len(), dims.image_len());
     check_len("an image's col", col.len(), dims.patch() * dims.positions());
     let (out_w, positions) = (dims.out_width(), dims.positions());
@@ -285,6 +295,18 @@ fn scatter_row<E: Float>(
 /// ```
 #[track_caller]
 pub fn forward<E: Float>(x: &[E], w: &[E], b: &[E], y: &mut [E], dims: &ConvDims, par: Par) {
+    (E::kernels().conv_forward)(x, w, b, y, dims, par)
+}
+
+/// The body of [forward], instantiated here for each element type.
+pub(crate) fn forward_impl<E: Float>(
+    x: &[E],
+    w: &[E],
+    b: &[E],
+    y: &mut [E],
+    dims: &ConvDims,
+    par: Par,
+) {
     let (patch, positions, filters) = (dims.patch(), dims.positions(), dims.filters);
     check_len("x", x.len(), dims.batch * dims.image_len());
     check_len("w", w.len(), filters * patch);
@@ -348,6 +370,18 @@ fn lane_sum<E: Float>(v: &[E]) -> E {
 /// If a slice's length does not match `dims`.
 #[track_caller]
 pub fn param_grads<E: Float>(
+    x: &[E],
+    dy: &[E],
+    dw: &mut [E],
+    db: &mut [E],
+    dims: &ConvDims,
+    par: Par,
+) {
+    (E::kernels().conv_param_grads)(x, dy, dw, db, dims, par)
+}
+
+/// The body of [param_grads], instantiated here for each element type.
+pub(crate) fn param_grads_impl<E: Float>(
     x: &[E],
     dy: &[E],
     dw: &mut [E],
@@ -423,6 +457,17 @@ pub fn param_grads<E: Float>(
 /// If a slice's length does not match `dims`.
 #[track_caller]
 pub fn input_grad<E: Float>(w: &[E], dy: &[E], dx: &mut [E], dims: &ConvDims, par: Par) {
+    (E::kernels().conv_input_grad)(w, dy, dx, dims, par)
+}
+
+/// The body of [input_grad], instantiated here for each element type.
+pub(crate) fn input_grad_impl<E: Float>(
+    w: &[E],
+    dy: &[E],
+    dx: &mut [E],
+    dims: &ConvDims,
+    par: Par,
+) {
     let (patch, positions, filters) = (dims.patch(), dims.positions(), dims.filters);
     check_len("w", w.len(), filters * patch);
     check_len("dy", dy.len(), dims.batch * filters * positions);

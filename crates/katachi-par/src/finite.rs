@@ -22,6 +22,11 @@ const LANES: usize = 16;
 /// assert_eq!((i, v), (1, f64::INFINITY));
 /// ```
 pub fn first_non_finite<E: Float>(values: &[E]) -> Option<(usize, E)> {
+    (E::kernels().first_non_finite)(values)
+}
+
+/// The body of [first_non_finite], instantiated here for each element type.
+pub(crate) fn first_non_finite_impl<E: Float>(values: &[E]) -> Option<(usize, E)> {
     /// Elements per block: small enough that the block a bad value is in
     /// is searched at once, large enough to amortise the lane check.
     const BLOCK: usize = 64 * LANES;

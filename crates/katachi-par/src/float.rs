@@ -8,9 +8,10 @@ use std::cell::Cell;
 
 use crate::gemm::kernel::{self, MicroKernel};
 use crate::gemm::{BLOCKING_F32, BLOCKING_F64, Blocking, GemmScratch};
+use crate::instances::Kernels;
 
 mod sealed {
-    use super::{Blocking, GemmScratch, MicroKernel};
+    use super::{Blocking, GemmScratch, Kernels, MicroKernel};
 
     /// What the kernels need per element type; sealed so only `f32` and
     /// `f64` implement [`Float`](super::Float).
@@ -23,6 +24,9 @@ mod sealed {
         /// call on the same thread (rayon may run another task while one
         /// waits) gets fresh buffers instead of a panic.
         fn with_scratch<R>(f: impl FnOnce(&mut GemmScratch<Self>) -> R) -> R;
+        /// Every public kernel, instantiated in this crate for this type
+        /// (see `instances`).
+        fn kernels() -> &'static Kernels<Self>;
     }
 }
 
@@ -35,6 +39,12 @@ macro_rules! impl_sealed {
 
             fn blocking() -> Blocking {
                 $blocking
+            }
+
+            #[inline(never)]
+            fn kernels() -> &'static Kernels<Self> {
+                static KERNELS: Kernels<$t> = Kernels::<$t>::ALL;
+                &KERNELS
             }
 
             fn with_scratch<R>(f: impl FnOnce(&mut GemmScratch<Self>) -> R) -> R {

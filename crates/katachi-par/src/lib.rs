@@ -10,12 +10,16 @@
 //!   `dW = XᵀdY`, `dX = dYWᵀ`) and the bias gradient (column sums of `dY`).
 //! - [`conv`]: 2-D convolution by im2col and the GEMM, forward and backward.
 //! - [`pool`]: max pooling, forward and backward.
+//! - [`elementwise`]: activations and their gradients, optimiser updates.
 //! - [`finite`]: the first NaN or infinity in a slice, for checking data
 //!   and parameters.
 //! - [`softmax_xent`]: fused row-wise softmax + cross-entropy, forward and
 //!   backward, with integer labels or one-hot targets.
 //!
-//! Every kernel is generic over [`Float`] (`f32` and `f64`). Work is split
+//! Every kernel is generic over [`Float`] (`f32` and `f64`), and compiled
+//! for both here, so a debug build that optimises this crate alone
+//! (`[profile.dev.package.katachi-par] opt-level = 3`) runs them at full
+//! speed. Work is split
 //! across rayon's threads by [`Par`] above a size threshold, along rows of the
 //! output, so results never depend on the number of threads.
 //!
@@ -42,9 +46,11 @@
 
 pub mod affine;
 pub mod conv;
+pub mod elementwise;
 pub mod finite;
 mod float;
 mod gemm;
+mod instances;
 mod matrix;
 mod par;
 pub mod pool;

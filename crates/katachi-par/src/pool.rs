@@ -76,6 +76,17 @@ const PLANES_PER_TASK: usize = 64;
 /// ```
 #[track_caller]
 pub fn max_forward<E: Float>(x: &[E], y: &mut [E], argmax: &mut [u32], dims: &PoolDims, par: Par) {
+    (E::kernels().max_forward)(x, y, argmax, dims, par)
+}
+
+/// The body of [max_forward], instantiated here for each element type.
+pub(crate) fn max_forward_impl<E: Float>(
+    x: &[E],
+    y: &mut [E],
+    argmax: &mut [u32],
+    dims: &PoolDims,
+    par: Par,
+) {
     let (plane, out_plane, out_w) = (dims.height * dims.width, dims.out_plane(), dims.out_width());
     check_len("x", x.len(), dims.planes * plane);
     check_len("y", y.len(), dims.planes * out_plane);
@@ -169,6 +180,17 @@ fn tiles_2x2<E: Float>(x: &[E], y: &mut [E], arg: &mut [u32], width: usize, out_
 /// its plane.
 #[track_caller]
 pub fn max_backward<E: Float>(dy: &[E], argmax: &[u32], dx: &mut [E], dims: &PoolDims, par: Par) {
+    (E::kernels().max_backward)(dy, argmax, dx, dims, par)
+}
+
+/// The body of [max_backward], instantiated here for each element type.
+pub(crate) fn max_backward_impl<E: Float>(
+    dy: &[E],
+    argmax: &[u32],
+    dx: &mut [E],
+    dims: &PoolDims,
+    par: Par,
+) {
     let (plane, out_plane) = (dims.height * dims.width, dims.out_plane());
     check_len("dy", dy.len(), dims.planes * out_plane);
     check_len("argmax", argmax.len(), dy.len());

@@ -39,6 +39,11 @@ pub enum Targets<'a, E> {
 /// If `a` and `y` differ in length, or it is not a multiple of `classes`.
 #[track_caller]
 pub fn softmax_rows<E: Float>(a: &[E], y: &mut [E], classes: usize, par: Par) {
+    (E::kernels().softmax_rows)(a, y, classes, par)
+}
+
+/// The body of [softmax_rows], instantiated here for each element type.
+pub(crate) fn softmax_rows_impl<E: Float>(a: &[E], y: &mut [E], classes: usize, par: Par) {
     assert_eq!(
         a.len(),
         y.len(),
@@ -149,6 +154,17 @@ pub fn forward<E: Float>(
     classes: usize,
     par: Par,
 ) -> E {
+    (E::kernels().xent_forward)(logits, targets, probs, classes, par)
+}
+
+/// The body of [forward], instantiated here for each element type.
+pub(crate) fn forward_impl<E: Float>(
+    logits: &[E],
+    targets: Targets<'_, E>,
+    probs: &mut [E],
+    classes: usize,
+    par: Par,
+) -> E {
     let rows = check(logits, &targets, probs, classes);
     if rows == 0 {
         return E::ZERO;
@@ -209,6 +225,16 @@ pub fn forward<E: Float>(
 /// If lengths disagree, as for [`forward`].
 #[track_caller]
 pub fn backward<E: Float>(probs: &[E], targets: Targets<'_, E>, dx: &mut [E], classes: usize) {
+    (E::kernels().xent_backward)(probs, targets, dx, classes)
+}
+
+/// The body of [backward], instantiated here for each element type.
+pub(crate) fn backward_impl<E: Float>(
+    probs: &[E],
+    targets: Targets<'_, E>,
+    dx: &mut [E],
+    classes: usize,
+) {
     let rows = check(probs, &targets, dx, classes);
     if rows == 0 {
         return;

@@ -14,11 +14,18 @@ pub trait Activation: Copy + Default + Send + Sync + 'static {
     /// The name the book uses.
     const NAME: &'static str;
 
+    /// The kernels' name for it, where the formulas are written once.
+    const KIND: katachi_par::elementwise::Activation;
+
     /// `f(x)`.
-    fn f<E: Element>(x: E) -> E;
+    fn f<E: Element>(x: E) -> E {
+        Self::KIND.f(x)
+    }
 
     /// `f'(x)`, given `y = f(x)`.
-    fn df_from_output<E: Element>(y: E) -> E;
+    fn df_from_output<E: Element>(y: E) -> E {
+        Self::KIND.df_from_output(y)
+    }
 }
 
 /// `relu(x) = max(0, x)`; `relu'(x) = 1` for `x > 0`, else 0.
@@ -39,58 +46,24 @@ pub struct IdentityFn;
 
 impl Activation for ReluFn {
     const NAME: &'static str = "relu";
-
-    fn f<E: Element>(x: E) -> E {
-        if x > E::ZERO { x } else { E::ZERO }
-    }
-
-    fn df_from_output<E: Element>(y: E) -> E {
-        // y > 0 exactly when x > 0; at x = 0 the book takes the derivative as 0.
-        if y > E::ZERO { E::ONE } else { E::ZERO }
-    }
+    const KIND: katachi_par::elementwise::Activation = katachi_par::elementwise::Activation::Relu;
 }
 
 impl Activation for SigmoidFn {
     const NAME: &'static str = "sigmoid";
-
-    fn f<E: Element>(x: E) -> E {
-        // Both branches only ever exponentiate a non-positive number, so
-        // neither overflows: sigmoid(±1000) is exactly 1 or 0, never NaN.
-        if x >= E::ZERO {
-            E::ONE / (E::ONE + (-x).exp())
-        } else {
-            let e = x.exp();
-            e / (E::ONE + e)
-        }
-    }
-
-    fn df_from_output<E: Element>(y: E) -> E {
-        y * (E::ONE - y)
-    }
+    const KIND: katachi_par::elementwise::Activation =
+        katachi_par::elementwise::Activation::Sigmoid;
 }
 
 impl Activation for TanhFn {
     const NAME: &'static str = "tanh";
-
-    fn f<E: Element>(x: E) -> E {
-        x.tanh()
-    }
-
-    fn df_from_output<E: Element>(y: E) -> E {
-        E::ONE - y * y
-    }
+    const KIND: katachi_par::elementwise::Activation = katachi_par::elementwise::Activation::Tanh;
 }
 
 impl Activation for IdentityFn {
     const NAME: &'static str = "identity";
-
-    fn f<E: Element>(x: E) -> E {
-        x
-    }
-
-    fn df_from_output<E: Element>(_y: E) -> E {
-        E::ONE
-    }
+    const KIND: katachi_par::elementwise::Activation =
+        katachi_par::elementwise::Activation::Identity;
 }
 
 fn apply<A: Activation, S: Shape, E: Element>(x: &Tensor<S, E>) -> Tensor<S, E> {

@@ -6,7 +6,7 @@
 
 use std::marker::PhantomData;
 
-use rayon::prelude::*;
+use katachi_par::{Par, elementwise};
 
 use super::{Layer, NO_FORWARD};
 use crate::Element;
@@ -23,33 +23,16 @@ struct Cache<A, E> {
     activation: PhantomData<A>,
 }
 
-/// Elements per task when an activation is split across threads: large
-/// tensors only (a convolution's maps: 1.7 M elements per batch of 100),
-/// so a book-net step never pays for the hand-off.
-const PARALLEL_CHUNK: usize = 1 << 16;
-
-/// `f` on every element of `v` and the matching element of `w`, split
-/// across rayon's threads when there are enough elements. Element-wise, so
-/// the result does not depend on the split.
-fn zip_apply<E: Element>(v: &mut [E], w: &mut [E], f: impl Fn(&mut E, &mut E) + Sync) {
-    let each = |(v, w): (&mut [E], &mut [E])| v.iter_mut().zip(w).for_each(|(a, b)| f(a, b));
-    if v.len() > 2 * PARALLEL_CHUNK && rayon::current_num_threads() > 1 {
-        v.par_chunks_mut(PARALLEL_CHUNK)
-            .zip(w.par_chunks_mut(PARALLEL_CHUNK))
-            .for_each(each);
-    } else {
-        each((v, w));
-    }
-}
-
 impl<A: Activation, E: Element> Cache<A, E> {
     fn forward<S: Shape>(&mut self, mut x: Tensor<S, E>) -> Tensor<S, E> {
         // Reuse the buffer: no allocation once it has reached batch size.
         self.output.resize(x.numel(), E::ZERO);
-        zip_apply(x.as_mut_slice(), &mut self.output, |v, y| {
-            *v = A::f(*v);
-            *y = *v;
-        });
+        elementwise::activate(
+            A::KIND,
+            x.as_mut_slice(),
+            Some(&mut self.output),
+            Par::Rayon,
+        );
         self.fresh = true;
         x
     }
@@ -60,22 +43,14 @@ impl<A: Activation, E: Element> Cache<A, E> {
             "{} layer: {NO_FORWARD}",
             A::NAME
         );
-        zip_apply(dy.as_mut_slice(), &mut self.output, |d, y| {
-            *d *= A::df_from_output(*y);
-        });
+        elementwise::activation_grad(A::KIND, dy.as_mut_slice(), &self.output, Par::Rayon);
         dy
     }
 }
 
 /// `f` on every element, in place (predict: nothing cached, nothing copied).
 fn apply<A: Activation, S: Shape, E: Element>(mut x: Tensor<S, E>) -> Tensor<S, E> {
-    let each = |v: &mut [E]| v.iter_mut().for_each(|v| *v = A::f(*v));
-    let v = x.as_mut_slice();
-    if v.len() > 2 * PARALLEL_CHUNK && rayon::current_num_threads() > 1 {
-        v.par_chunks_mut(PARALLEL_CHUNK).for_each(each);
-    } else {
-        each(v);
-    }
+    elementwise::activate(A::KIND, x.as_mut_slice(), None, Par::Rayon);
     x
 }
 
@@ -165,7 +140,7 @@ mod tests {
     /// values as the element-wise definition, on one thread or two.
     #[test]
     fn large_tensors_give_the_same_values_on_any_thread_count() {
-        let n = 5 * PARALLEL_CHUNK + 7;
+        let n = 5 * (1 << 16) + 7; // past the kernels' split size
         let x = Tensor::<(usize, Const<1>), f32>::from_fn((n, Const), |i| (i[0] % 13) as f32 - 6.0);
         let run = || {
             let mut relu = Relu::new();

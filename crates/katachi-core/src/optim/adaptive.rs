@@ -1,5 +1,7 @@
 //! Optimisers that adapt the step per element: AdaGrad, RMSProp, Adam.
 
+use katachi_par::elementwise::{Update, update};
+
 use super::{EPSILON, Optimizer, for_each, state};
 use crate::Element;
 use crate::param::Parameters;
@@ -35,29 +37,39 @@ impl<E: Element> AdaGrad<E> {
 
 /// The step AdaGrad and RMSProp share: `h ← accumulate(h, g²)`, then
 /// `W ← W − lr·g / (√h + 1e-7)`.
+/// `keep`/`add` are RMSProp's `ρ` and `1 − ρ`; `None` is AdaGrad's sum.
 fn scaled_step<E: Element>(
     params: &mut dyn Parameters<Elem = E>,
     (lr, weight_decay): (f64, f64),
     hs: &mut Vec<Vec<E>>,
     scratch: &mut Vec<E>,
-    accumulate: impl Fn(E, E) -> E,
+    decayed: Option<(E, E)>,
 ) {
     let (lr, eps) = (E::from_f64(lr), E::from_f64(EPSILON));
-    for_each(params, weight_decay, scratch, |i, w, g| {
+    let (keep, add) = decayed.unwrap_or((E::ONE, E::ONE));
+    for_each(params, weight_decay, scratch, |i, w, g, decay| {
         let h = state(hs, i, w.len());
-        for ((w, h), &g) in w.iter_mut().zip(h.iter_mut()).zip(g) {
-            *h = accumulate(*h, g * g);
-            *w -= lr * g / (h.sqrt() + eps);
-        }
+        let sum = decayed.is_none();
+        update(
+            w,
+            g,
+            decay,
+            Update::Scaled {
+                lr,
+                keep,
+                add,
+                eps,
+                h,
+                sum,
+            },
+        );
     });
 }
 
 impl<E: Element> Optimizer<E> for AdaGrad<E> {
     fn step(&mut self, params: &mut dyn Parameters<Elem = E>) {
         let hyper = (self.lr, self.weight_decay);
-        scaled_step(params, hyper, &mut self.h, &mut self.scratch, |h, g2| {
-            h + g2
-        });
+        scaled_step(params, hyper, &mut self.h, &mut self.scratch, None);
     }
 }
 
@@ -98,9 +110,13 @@ impl<E: Element> Optimizer<E> for RmsProp<E> {
     fn step(&mut self, params: &mut dyn Parameters<Elem = E>) {
         let (rho, keep) = (E::from_f64(self.decay), E::from_f64(1.0 - self.decay));
         let hyper = (self.lr, self.weight_decay);
-        scaled_step(params, hyper, &mut self.h, &mut self.scratch, |h, g2| {
-            rho * h + keep * g2
-        });
+        scaled_step(
+            params,
+            hyper,
+            &mut self.h,
+            &mut self.scratch,
+            Some((rho, keep)),
+        );
     }
 }
 
@@ -154,20 +170,29 @@ impl<E: Element> Optimizer<E> for Adam<E> {
         let (lr_t, eps) = (E::from_f64(lr_t), E::from_f64(EPSILON));
         let (b1, b2) = (E::from_f64(1.0 - self.beta1), E::from_f64(1.0 - self.beta2));
         let (ms, vs) = (&mut self.m, &mut self.v);
-        for_each(params, self.weight_decay, &mut self.scratch, |i, w, g| {
-            let m = state(ms, i, w.len());
-            for (m, &g) in m.iter_mut().zip(g) {
-                *m += b1 * (g - *m);
-            }
-            let v = state(vs, i, w.len());
-            for (v, &g) in v.iter_mut().zip(g) {
-                *v += b2 * (g * g - *v);
-            }
-            let m = &ms[i];
-            for ((w, &m), &v) in w.iter_mut().zip(m).zip(&vs[i]) {
-                *w -= lr_t * m / (v.sqrt() + eps);
-            }
-        });
+        for_each(
+            params,
+            self.weight_decay,
+            &mut self.scratch,
+            |i, w, g, decay| {
+                state(ms, i, w.len());
+                state(vs, i, w.len());
+                let (m, v) = (&mut ms[i], &mut vs[i]);
+                update(
+                    w,
+                    g,
+                    decay,
+                    Update::Adam {
+                        lr_t,
+                        b1,
+                        b2,
+                        eps,
+                        m,
+                        v,
+                    },
+                );
+            },
+        );
     }
 }
 

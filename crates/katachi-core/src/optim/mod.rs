@@ -33,15 +33,16 @@ pub trait Optimizer<E: Element> {
 /// divides by zero.
 pub const EPSILON: f64 = 1e-7;
 
-/// Calls `update(index, value, grad)` for every learned parameter (buffers
-/// are skipped but keep their index), with the weight
-/// decay already added to the gradient of weights (`grad` is a scratch copy,
-/// so the stored gradient is left as backward computed it).
+/// Calls `update(index, value, grad, decay)` for every learned parameter
+/// (buffers are skipped but keep their index). `grad` is a scratch copy, so
+/// the stored gradient is left as backward computed it, and `decay` is the
+/// weight decay to add to it, for weights only; the kernel in
+/// `katachi_par::elementwise::update` does both in one pass.
 fn for_each<E: Element>(
     params: &mut dyn Parameters<Elem = E>,
     weight_decay: f64,
     scratch: &mut Vec<E>,
-    mut update: impl FnMut(usize, &mut [E], &[E]),
+    mut update: impl FnMut(usize, &mut [E], &mut [E], Option<E>),
 ) {
     let mut index = 0;
     let decay = E::from_f64(weight_decay);
@@ -52,13 +53,8 @@ fn for_each<E: Element>(
         }
         scratch.clear();
         scratch.extend_from_slice(p.grad);
-        if weight_decay != 0.0 && matches!(p.role, Role::Weight { .. }) {
-            scratch
-                .iter_mut()
-                .zip(p.value.iter())
-                .for_each(|(g, &w)| *g += decay * w);
-        }
-        update(index, p.value, scratch);
+        let decay = (weight_decay != 0.0 && matches!(p.role, Role::Weight { .. })).then_some(decay);
+        update(index, p.value, scratch, decay);
         index += 1;
     });
 }

@@ -1,5 +1,7 @@
 //! Stochastic gradient descent, plain and with momentum.
 
+use katachi_par::elementwise::{Update, update};
+
 use super::{Optimizer, for_each, state};
 use crate::Element;
 use crate::param::Parameters;
@@ -34,9 +36,14 @@ impl<E: Element> Sgd<E> {
 impl<E: Element> Optimizer<E> for Sgd<E> {
     fn step(&mut self, params: &mut dyn Parameters<Elem = E>) {
         let lr = E::from_f64(self.lr);
-        for_each(params, self.weight_decay, &mut self.scratch, |_, w, g| {
-            w.iter_mut().zip(g).for_each(|(w, &g)| *w -= lr * g);
-        });
+        for_each(
+            params,
+            self.weight_decay,
+            &mut self.scratch,
+            |_, w, g, decay| {
+                update(w, g, decay, Update::Sgd { lr });
+            },
+        );
     }
 }
 
@@ -76,13 +83,15 @@ impl<E: Element> Optimizer<E> for Momentum<E> {
     fn step(&mut self, params: &mut dyn Parameters<Elem = E>) {
         let (lr, alpha) = (E::from_f64(self.lr), E::from_f64(self.momentum));
         let velocity = &mut self.velocity;
-        for_each(params, self.weight_decay, &mut self.scratch, |i, w, g| {
-            let v = state(velocity, i, w.len());
-            for ((w, v), &g) in w.iter_mut().zip(v.iter_mut()).zip(g) {
-                *v = alpha * *v - lr * g;
-                *w += *v;
-            }
-        });
+        for_each(
+            params,
+            self.weight_decay,
+            &mut self.scratch,
+            |i, w, g, decay| {
+                let v = state(velocity, i, w.len());
+                update(w, g, decay, Update::Momentum { lr, alpha, v });
+            },
+        );
     }
 }
 

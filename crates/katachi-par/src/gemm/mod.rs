@@ -75,6 +75,17 @@ pub fn gemm<E: Float>(
     rhs: MatRef<'_, E>,
     par: Par,
 ) {
+    (E::kernels().gemm)(dst, accum, lhs, rhs, par)
+}
+
+/// The body of [gemm], instantiated here for each element type.
+pub(crate) fn gemm_impl<E: Float>(
+    dst: MatMut<'_, E>,
+    accum: Accum,
+    lhs: MatRef<'_, E>,
+    rhs: MatRef<'_, E>,
+    par: Par,
+) {
     gemm_with_bias(dst, accum, None, lhs, rhs, par);
 }
 
