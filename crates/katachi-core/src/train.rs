@@ -28,7 +28,9 @@ const EVAL_CHUNK: usize = 1000;
 ///   infinity in the data (before any update with it); naming the
 ///   parameter, if the last update of the epoch left one;
 /// - [`Error::Diverged`] as soon as a loss is NaN or infinite;
-/// - [`Error::Setting`] for a data set without samples;
+/// - [`Error::Setting`] for a data set without samples, or an optimiser
+///   whose learning rate or weight decay means nothing
+///   ([`Optimizer::validate`]);
 /// - what the loss returns for mismatched targets.
 #[allow(clippy::too_many_arguments)]
 pub fn train_epoch<S, const C: usize, E, D, N, L, O>(
@@ -48,6 +50,7 @@ where
     L: Loss<N::Out, Labels<C>, Elem = E>,
     O: Optimizer<E> + ?Sized,
 {
+    optimizer.validate()?;
     let (images, labels) = data.parts();
     let n = samples(images, labels, "the training data")?;
     if batches.len() != n {
@@ -248,6 +251,51 @@ mod tests {
     }
 
     #[test]
+    fn meaningless_rates_are_refused_by_name_before_any_step() {
+        let mut net = toy_net();
+        let before = net.0.weight.value.clone();
+        for (lr, message) in [
+            (
+                f64::NAN,
+                "the learning rate is NaN: it must be a finite number above 0",
+            ),
+            (
+                f64::INFINITY,
+                "the learning rate is inf: it must be a finite number above 0",
+            ),
+            (
+                0.0,
+                "the learning rate is 0: it must be a finite number above 0",
+            ),
+            (
+                -0.1,
+                "the learning rate is -0.1: it must be a finite number above 0",
+            ),
+        ] {
+            assert_eq!(
+                one_epoch(&mut net, &toy(), lr, 5).unwrap_err().to_string(),
+                message
+            );
+        }
+        let mut batches = Batches::new(10, 5, 9);
+        let mut adam = Adam::new(0.1).with_weight_decay(-1.0);
+        let err = train_epoch(
+            &mut net,
+            &mut SoftmaxWithLoss::new(),
+            &mut adam,
+            &toy(),
+            &mut batches,
+            1,
+            |_, _| {},
+        );
+        assert_eq!(
+            err.unwrap_err().to_string(),
+            "the weight decay is -1: it must be a finite number, 0 or more"
+        );
+        assert_eq!(net.0.weight.value, before);
+    }
+
+    #[test]
     fn a_nan_pixel_is_refused_before_any_update() {
         let mut data = toy();
         data.images.as_mut_slice()[4 * 784 + 100] = f32::NAN;
@@ -270,8 +318,9 @@ mod tests {
 
     #[test]
     fn nan_weights_left_by_the_last_update_are_reported() {
-        // One step per epoch: its loss is finite, the update is not.
-        let err = one_epoch(&mut toy_net(), &toy(), f64::INFINITY, 10).unwrap_err();
+        // One step per epoch: its loss is finite, the update is not (1e300
+        // is a valid rate, but infinite in f32).
+        let err = one_epoch(&mut toy_net(), &toy(), 1e300, 10).unwrap_err();
         let Error::NonFinite { what, at, .. } = &err else {
             panic!("{err}")
         };

@@ -221,7 +221,11 @@ fn parse(name: &str, mut stream: impl Read, total: Option<u64>, max: usize) -> R
     // one are both caught, and memory never exceeds what the stream holds.
     // The whole declared size up front only when the file's length has
     // vouched for it; a stream's memory grows with what it really holds.
-    let reserve = if total.is_some() { count } else { count.min(1 << 20) };
+    let reserve = if total.is_some() {
+        count
+    } else {
+        count.min(1 << 20)
+    };
     let mut data = Vec::with_capacity(reserve);
     stream
         .take(count as u64 + 1)

@@ -2,7 +2,7 @@
 
 use katachi_par::elementwise::{Update, update};
 
-use super::{EPSILON, Optimizer, for_each, state};
+use super::{EPSILON, Optimizer, check_rates, for_each, state};
 use crate::Element;
 use crate::param::Parameters;
 
@@ -67,6 +67,10 @@ fn scaled_step<E: Element>(
 }
 
 impl<E: Element> Optimizer<E> for AdaGrad<E> {
+    fn validate(&self) -> crate::Result<()> {
+        check_rates(self.lr, self.weight_decay)
+    }
+
     fn step(&mut self, params: &mut dyn Parameters<Elem = E>) {
         let hyper = (self.lr, self.weight_decay);
         scaled_step(params, hyper, &mut self.h, &mut self.scratch, None);
@@ -107,6 +111,10 @@ impl<E: Element> RmsProp<E> {
 }
 
 impl<E: Element> Optimizer<E> for RmsProp<E> {
+    fn validate(&self) -> crate::Result<()> {
+        check_rates(self.lr, self.weight_decay)
+    }
+
     fn step(&mut self, params: &mut dyn Parameters<Elem = E>) {
         let (rho, keep) = (E::from_f64(self.decay), E::from_f64(1.0 - self.decay));
         let hyper = (self.lr, self.weight_decay);
@@ -163,6 +171,10 @@ impl<E: Element> Adam<E> {
 }
 
 impl<E: Element> Optimizer<E> for Adam<E> {
+    fn validate(&self) -> crate::Result<()> {
+        check_rates(self.lr, self.weight_decay)
+    }
+
     fn step(&mut self, params: &mut dyn Parameters<Elem = E>) {
         self.t = self.t.saturating_add(1);
         let lr_t =

@@ -27,6 +27,51 @@ use crate::param::{ParamPath, Parameters, Role};
 pub trait Optimizer<E: Element> {
     /// One update of every parameter of `params`.
     fn step(&mut self, params: &mut dyn Parameters<Elem = E>);
+
+    /// Whether the hyperparameters mean anything: a learning rate that is
+    /// finite and above 0, a weight decay that is finite and not negative.
+    /// `train_epoch` asks before the first step, so a NaN learning rate is
+    /// refused by name rather than reported as a diverged loss.
+    ///
+    /// ```
+    /// use katachi::prelude::*;
+    /// assert!(Optimizer::<f32>::validate(&Sgd::new(0.1)).is_ok());
+    /// let err = Optimizer::<f32>::validate(&Adam::new(f64::NAN)).unwrap_err();
+    /// assert_eq!(err.to_string(), "the learning rate is NaN: it must be a finite number above 0");
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::Setting`](crate::Error::Setting) naming the first one that
+    /// does not.
+    fn validate(&self) -> crate::Result<()> {
+        Ok(())
+    }
+}
+
+/// The check every optimiser's `validate` makes, plus its own extras.
+pub(crate) fn check_rates(lr: f64, weight_decay: f64) -> crate::Result<()> {
+    let refuse = |setting: &str, value: f64, expected: &str| {
+        Err(crate::Error::Setting {
+            setting: setting.to_string(),
+            value: format!("{value}"),
+            expected: expected.to_string(),
+        })
+    };
+    if !(lr.is_finite() && lr > 0.0) {
+        return refuse(
+            "the learning rate",
+            lr,
+            "it must be a finite number above 0",
+        );
+    }
+    if !(weight_decay.is_finite() && weight_decay >= 0.0) {
+        return refuse(
+            "the weight decay",
+            weight_decay,
+            "it must be a finite number, 0 or more",
+        );
+    }
+    Ok(())
 }
 
 /// The `1e-7` the book adds to denominators so a zero accumulator never

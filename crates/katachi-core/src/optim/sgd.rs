@@ -2,7 +2,7 @@
 
 use katachi_par::elementwise::{Update, update};
 
-use super::{Optimizer, for_each, state};
+use super::{Optimizer, check_rates, for_each, state};
 use crate::Element;
 use crate::param::Parameters;
 
@@ -34,6 +34,10 @@ impl<E: Element> Sgd<E> {
 }
 
 impl<E: Element> Optimizer<E> for Sgd<E> {
+    fn validate(&self) -> crate::Result<()> {
+        check_rates(self.lr, self.weight_decay)
+    }
+
     fn step(&mut self, params: &mut dyn Parameters<Elem = E>) {
         let lr = E::from_f64(self.lr);
         for_each(
@@ -80,6 +84,10 @@ impl<E: Element> Momentum<E> {
 }
 
 impl<E: Element> Optimizer<E> for Momentum<E> {
+    fn validate(&self) -> crate::Result<()> {
+        check_rates(self.lr, self.weight_decay)
+    }
+
     fn step(&mut self, params: &mut dyn Parameters<Elem = E>) {
         let (lr, alpha) = (E::from_f64(self.lr), E::from_f64(self.momentum));
         let velocity = &mut self.velocity;
