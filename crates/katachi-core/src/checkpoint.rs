@@ -30,7 +30,7 @@ use safetensors::SafeTensors;
 use safetensors::tensor::{Dtype, TensorView};
 
 use crate::param::{ParamPath, Parameters};
-use crate::{Element, Error, Float, Result};
+use crate::{Element, Error, Result};
 
 fn dtype<E: Element>() -> Dtype {
     if E::NAME == "f32" {

@@ -24,7 +24,7 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, StandardNormal};
 
-use crate::Float;
+use crate::Element;
 use crate::param::{ParamPath, Parameters, Role};
 
 /// How weights are drawn: `N(0, σ²)` with σ from one of the book's rules.

@@ -32,7 +32,6 @@
 
 pub mod checkpoint;
 pub mod data;
-mod element;
 mod error;
 pub mod func;
 pub mod grad;
@@ -45,17 +44,31 @@ pub mod shape;
 pub mod tensor;
 pub mod train;
 
-pub use element::Element;
+/// A tensor element: `f32` or `f64` (the kernels' sealed `Float`).
+///
+/// Everything generic code needs comes with this one bound, the arithmetic
+/// and the math functions the book's layers use. A network generic over its
+/// element type writes `E: Element` and nothing else:
+///
+/// ```
+/// use katachi::prelude::*;
+///
+/// #[derive(Network, Default)]
+/// struct Fit<E: Element> {
+///     fc1: Affine<1, 16, E>,
+///     act: Tanh<E>,
+///     fc2: Affine<16, 1, E>,
+/// }
+///
+/// let net = Fit::<f64>::seeded(7);
+/// assert_eq!(net.predict(Tensor::zeros((3, Const))).dims(), [3, 1]);
+/// ```
 pub use error::{Error, Result};
-/// The arithmetic and math functions every [`Element`] has (`exp`, `ln`,
-/// `from_f64`, …). The prelude brings it into scope unnamed, so methods
-/// resolve on `N::Elem` too.
-pub use katachi_par::Float;
+pub use katachi_par::Float as Element;
 pub use labels::Labels;
 
 /// Everything a typical program needs, in one import.
 pub mod prelude {
-    pub use crate::Float as _;
     pub use crate::grad::{gradient_check, numerical_gradient};
     pub use crate::init::Init;
     pub use crate::layer::{

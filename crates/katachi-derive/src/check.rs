@@ -73,17 +73,20 @@ pub(crate) fn shape_checks(net: &Network<'_>) -> TokenStream {
     for (i, field) in net.layers.iter().enumerate() {
         let ty = field.ty;
         let name = field.ident.to_string();
-        let source = match i {
+        // What arrives, for the extents; and for the element type, the
+        // network's (its input's), so that one layer of the other type is
+        // one error, not one per neighbour. The first field of a network
+        // without a declared input is what decides the input: nothing to check.
+        let arrives = match i {
             0 if net.attrs.input.is_none() => None,
-            0 => Some("the network's input is".to_string()),
-            _ => Some(format!("`{}` produces", net.layers[i - 1].ident)),
-        };
-        // Element types are compared with the network's (its input's), so
-        // one layer of the other type is one error, not one per neighbour.
-        let elements = match i {
-            0 if net.attrs.input.is_none() => None,
-            0 => Some("the network's input holds"),
-            _ => Some("the network computes in"),
+            0 => Some((
+                "the network's input is".to_string(),
+                "the network's input holds",
+            )),
+            _ => Some((
+                format!("`{}` produces", net.layers[i - 1].ident),
+                "the network computes in",
+            )),
         };
         let field_name = format!("`{name}`");
         items.push(respan(
@@ -94,7 +97,7 @@ pub(crate) fn shape_checks(net: &Network<'_>) -> TokenStream {
             },
             ty.span(),
         ));
-        if let (Some(source), Some(elements)) = (source, elements) {
+        if let Some((source, elements)) = arrives {
             // Named for the field, so rustc's "the trait `relu_takes<f32>` is
             // not implemented for `f64`" reads as a sentence.
             let marker = format_ident!("{}_takes", field.ident);

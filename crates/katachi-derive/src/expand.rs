@@ -192,7 +192,7 @@ fn concrete_parameters_impl(net: &Network<'_>) -> TokenStream {
     let params = quote!(::katachi::param::Parameters);
     let private = quote!(::katachi::__private);
     let input = check::respan(network_input(net), net.layers[0].ty.span());
-    let visits = |method: &str, wrap: &str| -> Vec<TokenStream> {
+    let visits = |method: &str, wrap: &str, recv: TokenStream| -> Vec<TokenStream> {
         let method = Ident::new(method, Span::call_site());
         let wrap = Ident::new(wrap, Span::call_site());
         net.layers
@@ -200,18 +200,13 @@ fn concrete_parameters_impl(net: &Network<'_>) -> TokenStream {
             .map(|f| {
                 let (ty, member) = (f.ty, f.ident);
                 let name = member.to_string();
-                let field = if wrap == "ParamsOf" {
-                    quote!(&self.#member)
-                } else {
-                    quote!(&mut self.#member)
-                };
-                quote_spanned!(ty.span()=> (&#private::#wrap::<#ty, Self::Elem>::new(#field)).#method(&path.child(#name), f);)
+                quote_spanned!(ty.span()=> (&#private::#wrap::<#ty, Self::Elem>::new(#recv self.#member)).#method(&path.child(#name), f);)
             })
             .collect()
     };
-    let visit = visits("visit", "ParamsOf");
-    let visit_mut = visits("visit_mut", "ParamsOfMut");
-    let visit_rngs = visits("visit_rngs", "ParamsOfMut");
+    let visit = visits("visit", "ParamsOf", quote!(&));
+    let visit_mut = visits("visit_mut", "ParamsOfMut", quote!(&mut));
+    let visit_rngs = visits("visit_rngs", "ParamsOfMut", quote!(&mut));
     let set_mode = net.layers.iter().map(|f| {
         let (ty, member) = (f.ty, f.ident);
         quote_spanned!(ty.span()=> (&#private::ParamsOfMut::<#ty, Self::Elem>::new(&mut self.#member)).set_mode(mode);)

@@ -204,11 +204,9 @@ pub enum Update<'a, E> {
         add: E,
         /// `ε`.
         eps: E,
-        /// The accumulated squares.
+        /// The accumulated squares. (With `ρ = κ = 1` this is exactly
+        /// AdaGrad's `h + g²`: multiplying by 1 rounds nothing.)
         h: &'a mut [E],
-        /// Whether `h` is kept whole (`h + g²`, AdaGrad) rather than
-        /// decayed (`ρ·h + κ·g²`, RMSProp): the two round differently.
-        sum: bool,
     },
     /// `m ← m + β₁'·(g − m)`, `v ← v + β₂'·(g² − v)`,
     /// `w ← w − lr_t·m / (√v + ε)`, with `β' = 1 − β`.
@@ -274,15 +272,10 @@ pub(crate) fn update_impl<E: Float>(
             add,
             eps,
             h,
-            sum,
         } => {
             assert_eq!(h.len(), w.len(), "update: the accumulator's length");
             for ((w, h), &g) in w.iter_mut().zip(h.iter_mut()).zip(g.iter()) {
-                *h = if sum {
-                    *h + g * g
-                } else {
-                    keep * *h + add * (g * g)
-                };
+                *h = keep * *h + add * (g * g);
                 *w -= lr * g / (h.sqrt() + eps);
             }
         }
@@ -380,7 +373,6 @@ mod tests {
                     add: 1.0,
                     eps: 0.0,
                     h: &mut h,
-                    sum: true,
                 },
             )
         });

@@ -7,7 +7,7 @@ use super::numerical::H;
 use crate::init::LayerRng;
 use crate::layer::{Layer, Loss, backprop};
 use crate::param::{ParamPath, Parameters};
-use crate::{Element, Float, Result};
+use crate::{Element, Result};
 
 /// How one parameter's backprop gradient compares with the numerical one.
 #[derive(Clone, Debug, PartialEq)]

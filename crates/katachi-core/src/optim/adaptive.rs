@@ -37,19 +37,17 @@ impl<E: Element> AdaGrad<E> {
 
 /// The step AdaGrad and RMSProp share: `h ← accumulate(h, g²)`, then
 /// `W ← W − lr·g / (√h + 1e-7)`.
-/// `keep`/`add` are RMSProp's `ρ` and `1 − ρ`; `None` is AdaGrad's sum.
+/// `keep`/`add` are RMSProp's `ρ` and `1 − ρ`, and 1 and 1 for AdaGrad.
 fn scaled_step<E: Element>(
     params: &mut dyn Parameters<Elem = E>,
     (lr, weight_decay): (f64, f64),
     hs: &mut Vec<Vec<E>>,
     scratch: &mut Vec<E>,
-    decayed: Option<(E, E)>,
+    (keep, add): (E, E),
 ) {
     let (lr, eps) = (E::from_f64(lr), E::from_f64(EPSILON));
-    let (keep, add) = decayed.unwrap_or((E::ONE, E::ONE));
     for_each(params, weight_decay, scratch, |i, w, g, decay| {
         let h = state(hs, i, w.len());
-        let sum = decayed.is_none();
         update(
             w,
             g,
@@ -60,7 +58,6 @@ fn scaled_step<E: Element>(
                 add,
                 eps,
                 h,
-                sum,
             },
         );
     });
@@ -73,7 +70,13 @@ impl<E: Element> Optimizer<E> for AdaGrad<E> {
 
     fn step(&mut self, params: &mut dyn Parameters<Elem = E>) {
         let hyper = (self.lr, self.weight_decay);
-        scaled_step(params, hyper, &mut self.h, &mut self.scratch, None);
+        scaled_step(
+            params,
+            hyper,
+            &mut self.h,
+            &mut self.scratch,
+            (E::ONE, E::ONE),
+        );
     }
 }
 
@@ -118,13 +121,7 @@ impl<E: Element> Optimizer<E> for RmsProp<E> {
     fn step(&mut self, params: &mut dyn Parameters<Elem = E>) {
         let (rho, keep) = (E::from_f64(self.decay), E::from_f64(1.0 - self.decay));
         let hyper = (self.lr, self.weight_decay);
-        scaled_step(
-            params,
-            hyper,
-            &mut self.h,
-            &mut self.scratch,
-            Some((rho, keep)),
-        );
+        scaled_step(params, hyper, &mut self.h, &mut self.scratch, (rho, keep));
     }
 }
 
