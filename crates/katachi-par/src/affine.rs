@@ -5,10 +5,11 @@
 //! `dW = Xᵀ·dY`, `db = Σ_rows dY` and, when asked for, `dX = dY·Wᵀ`. The
 //! transposes are strided views, never copies.
 
+use crate::extent::check_matrix_len;
 use rayon::prelude::*;
 
 use crate::gemm::gemm_with_bias;
-use crate::{Accum, Float, MatMut, MatRef, Par, gemm};
+use crate::{Accum, Element, MatMut, MatRef, Par, gemm};
 
 /// The extents of one affine product.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -19,16 +20,6 @@ pub struct AffineDims {
     pub inputs: usize,
     /// Columns of `W` and `Y`, length of `b`.
     pub outputs: usize,
-}
-
-#[track_caller]
-fn check_len(what: &str, len: usize, rows: usize, cols: usize) {
-    assert_eq!(
-        len,
-        rows * cols,
-        "affine: {what} must have {rows}×{cols} = {} elements, has {len}",
-        rows * cols
-    );
 }
 
 /// `y ← x·w + b`.
@@ -48,12 +39,12 @@ fn check_len(what: &str, len: usize, rows: usize, cols: usize) {
 /// assert_eq!(y, [1.5, 2.5, 8.5]);
 /// ```
 #[track_caller]
-pub fn forward<E: Float>(x: &[E], w: &[E], b: &[E], y: &mut [E], dims: AffineDims, par: Par) {
+pub fn forward<E: Element>(x: &[E], w: &[E], b: &[E], y: &mut [E], dims: AffineDims, par: Par) {
     (E::kernels().affine_forward)(x, w, b, y, dims, par)
 }
 
 /// The body of [forward], instantiated here for each element type.
-pub(crate) fn forward_impl<E: Float>(
+pub(crate) fn forward_impl<E: Element>(
     x: &[E],
     w: &[E],
     b: &[E],
@@ -66,10 +57,10 @@ pub(crate) fn forward_impl<E: Float>(
         inputs,
         outputs,
     } = dims;
-    check_len("x", x.len(), batch, inputs);
-    check_len("w", w.len(), inputs, outputs);
-    check_len("b", b.len(), 1, outputs);
-    check_len("y", y.len(), batch, outputs);
+    check_matrix_len("affine", "x", x.len(), batch, inputs);
+    check_matrix_len("affine", "w", w.len(), inputs, outputs);
+    check_matrix_len("affine", "b", b.len(), 1, outputs);
+    check_matrix_len("affine", "y", y.len(), batch, outputs);
     // The bias is added as each tile of Y is written, not in a second pass.
     gemm_with_bias(
         MatMut::row_major(y, batch, outputs),
@@ -99,7 +90,7 @@ pub struct AffineGrads<'a, E> {
 /// # Panics
 /// If a slice's length does not match `dims`.
 #[track_caller]
-pub fn backward<E: Float>(
+pub fn backward<E: Element>(
     x: &[E],
     w: &[E],
     dy: &[E],
@@ -111,7 +102,7 @@ pub fn backward<E: Float>(
 }
 
 /// The body of [backward], instantiated here for each element type.
-pub(crate) fn backward_impl<E: Float>(
+pub(crate) fn backward_impl<E: Element>(
     x: &[E],
     w: &[E],
     dy: &[E],
@@ -130,7 +121,7 @@ pub(crate) fn backward_impl<E: Float>(
 /// # Panics
 /// If a slice's length does not match `dims`.
 #[track_caller]
-pub fn param_grads<E: Float>(
+pub fn param_grads<E: Element>(
     x: &[E],
     dy: &[E],
     dw: &mut [E],
@@ -142,7 +133,7 @@ pub fn param_grads<E: Float>(
 }
 
 /// The body of [param_grads], instantiated here for each element type.
-pub(crate) fn param_grads_impl<E: Float>(
+pub(crate) fn param_grads_impl<E: Element>(
     x: &[E],
     dy: &[E],
     dw: &mut [E],
@@ -155,10 +146,10 @@ pub(crate) fn param_grads_impl<E: Float>(
         inputs,
         outputs,
     } = dims;
-    check_len("x", x.len(), batch, inputs);
-    check_len("dy", dy.len(), batch, outputs);
-    check_len("dw", dw.len(), inputs, outputs);
-    check_len("db", db.len(), 1, outputs);
+    check_matrix_len("affine", "x", x.len(), batch, inputs);
+    check_matrix_len("affine", "dy", dy.len(), batch, outputs);
+    check_matrix_len("affine", "dw", dw.len(), inputs, outputs);
+    check_matrix_len("affine", "db", db.len(), 1, outputs);
     gemm(
         MatMut::row_major(dw, inputs, outputs),
         Accum::Replace,
@@ -175,12 +166,12 @@ pub(crate) fn param_grads_impl<E: Float>(
 /// # Panics
 /// If a slice's length does not match `dims`.
 #[track_caller]
-pub fn input_grad<E: Float>(w: &[E], dy: &[E], dx: &mut [E], dims: AffineDims, par: Par) {
+pub fn input_grad<E: Element>(w: &[E], dy: &[E], dx: &mut [E], dims: AffineDims, par: Par) {
     (E::kernels().affine_input_grad)(w, dy, dx, dims, par)
 }
 
 /// The body of [input_grad], instantiated here for each element type.
-pub(crate) fn input_grad_impl<E: Float>(
+pub(crate) fn input_grad_impl<E: Element>(
     w: &[E],
     dy: &[E],
     dx: &mut [E],
@@ -192,9 +183,9 @@ pub(crate) fn input_grad_impl<E: Float>(
         inputs,
         outputs,
     } = dims;
-    check_len("w", w.len(), inputs, outputs);
-    check_len("dy", dy.len(), batch, outputs);
-    check_len("dx", dx.len(), batch, inputs);
+    check_matrix_len("affine", "w", w.len(), inputs, outputs);
+    check_matrix_len("affine", "dy", dy.len(), batch, outputs);
+    check_matrix_len("affine", "dx", dx.len(), batch, inputs);
     gemm(
         MatMut::row_major(dx, batch, inputs),
         Accum::Replace,
@@ -210,12 +201,12 @@ pub(crate) fn input_grad_impl<E: Float>(
 /// # Panics
 /// If `sums.len() != cols` or `m.len()` is not a multiple of `cols`.
 #[track_caller]
-pub fn column_sums<E: Float>(m: &[E], sums: &mut [E], cols: usize) {
+pub fn column_sums<E: Element>(m: &[E], sums: &mut [E], cols: usize) {
     (E::kernels().column_sums)(m, sums, cols)
 }
 
 /// The body of [column_sums], instantiated here for each element type.
-pub(crate) fn column_sums_impl<E: Float>(m: &[E], sums: &mut [E], cols: usize) {
+pub(crate) fn column_sums_impl<E: Element>(m: &[E], sums: &mut [E], cols: usize) {
     assert_eq!(
         sums.len(),
         cols,
@@ -242,12 +233,12 @@ pub(crate) fn column_sums_impl<E: Float>(m: &[E], sums: &mut [E], cols: usize) {
 /// Adds `b` to every row of the row-major `y` (used where the product was
 /// computed by a caller-chosen kernel).
 #[track_caller]
-pub fn add_bias<E: Float>(y: &mut [E], b: &[E], par: Par) {
+pub fn add_bias<E: Element>(y: &mut [E], b: &[E], par: Par) {
     (E::kernels().add_bias)(y, b, par)
 }
 
 /// The body of [add_bias], instantiated here for each element type.
-pub(crate) fn add_bias_impl<E: Float>(y: &mut [E], b: &[E], par: Par) {
+pub(crate) fn add_bias_impl<E: Element>(y: &mut [E], b: &[E], par: Par) {
     let cols = b.len();
     if cols == 0 {
         return;

@@ -4,7 +4,7 @@
 
 use rayon::prelude::*;
 
-use crate::{Float, Par};
+use crate::{Element, Par};
 
 /// Elements per task when element-wise work is split across threads: large
 /// tensors only (a convolution's maps, 1.7 M elements per batch of 100), so
@@ -41,7 +41,7 @@ impl Activation {
     /// assert_eq!(Activation::Sigmoid.f(-1000.0_f64), 0.0);
     /// ```
     #[inline]
-    pub fn f<E: Float>(self, x: E) -> E {
+    pub fn f<E: Element>(self, x: E) -> E {
         match self {
             Activation::Relu => {
                 if x > E::ZERO {
@@ -67,7 +67,7 @@ impl Activation {
 
     /// `f'(x)`, given `y = f(x)`.
     #[inline]
-    pub fn df_from_output<E: Float>(self, y: E) -> E {
+    pub fn df_from_output<E: Element>(self, y: E) -> E {
         match self {
             Activation::Relu => {
                 if y > E::ZERO {
@@ -97,19 +97,19 @@ impl Activation {
 /// assert_eq!((x, kept), ([0.0, 2.0], [0.0, 2.0]));
 /// ```
 #[track_caller]
-pub fn activate<E: Float>(kind: Activation, x: &mut [E], copy: Option<&mut [E]>, par: Par) {
+pub fn activate<E: Element>(kind: Activation, x: &mut [E], copy: Option<&mut [E]>, par: Par) {
     (E::kernels().activate)(kind, x, copy, par)
 }
 
 /// The body of [activate], instantiated here for each element type.
-pub(crate) fn activate_impl<E: Float>(
+pub(crate) fn activate_impl<E: Element>(
     kind: Activation,
     x: &mut [E],
     copy: Option<&mut [E]>,
     par: Par,
 ) {
     // One loop per kind, so the match is outside it.
-    fn run<E: Float>(x: &mut [E], copy: Option<&mut [E]>, par: Par, f: impl Fn(E) -> E + Sync) {
+    fn run<E: Element>(x: &mut [E], copy: Option<&mut [E]>, par: Par, f: impl Fn(E) -> E + Sync) {
         let apply = |x: &mut [E]| x.iter_mut().for_each(|v| *v = f(*v));
         let apply_copy = |(x, y): (&mut [E], &mut [E])| {
             x.iter_mut().zip(y).for_each(|(v, y)| {
@@ -149,13 +149,13 @@ pub(crate) fn activate_impl<E: Float>(
 /// # Panics
 /// If `dy` and `y` differ in length.
 #[track_caller]
-pub fn activation_grad<E: Float>(kind: Activation, dy: &mut [E], y: &[E], par: Par) {
+pub fn activation_grad<E: Element>(kind: Activation, dy: &mut [E], y: &[E], par: Par) {
     (E::kernels().activation_grad)(kind, dy, y, par)
 }
 
 /// The body of [activation_grad], instantiated here for each element type.
-pub(crate) fn activation_grad_impl<E: Float>(kind: Activation, dy: &mut [E], y: &[E], par: Par) {
-    fn run<E: Float>(dy: &mut [E], y: &[E], par: Par, df: impl Fn(E) -> E + Sync) {
+pub(crate) fn activation_grad_impl<E: Element>(kind: Activation, dy: &mut [E], y: &[E], par: Par) {
+    fn run<E: Element>(dy: &mut [E], y: &[E], par: Par, df: impl Fn(E) -> E + Sync) {
         let each = |(d, y): (&mut [E], &[E])| d.iter_mut().zip(y).for_each(|(d, &y)| *d *= df(y));
         if split(par, dy.len()) {
             dy.par_chunks_mut(PARALLEL_CHUNK)
@@ -240,12 +240,12 @@ pub enum Update<'a, E> {
 /// assert_eq!(w, [0.95, -1.9]);
 /// ```
 #[track_caller]
-pub fn update<E: Float>(w: &mut [E], g: &mut [E], decay: Option<E>, update: Update<'_, E>) {
+pub fn update<E: Element>(w: &mut [E], g: &mut [E], decay: Option<E>, update: Update<'_, E>) {
     (E::kernels().update)(w, g, decay, update)
 }
 
 /// The body of [update], instantiated here for each element type.
-pub(crate) fn update_impl<E: Float>(
+pub(crate) fn update_impl<E: Element>(
     w: &mut [E],
     g: &mut [E],
     decay: Option<E>,

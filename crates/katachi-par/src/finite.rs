@@ -1,7 +1,7 @@
 //! Finding a non-finite number (NaN, ±∞) in a slice, cheaply enough to run
 //! on every batch that enters training.
 
-use crate::Float;
+use crate::Element;
 
 /// Independent accumulators: the scan is one multiply-add per element in
 /// `LANES` lanes, which the compiler keeps in vector registers.
@@ -21,12 +21,12 @@ const LANES: usize = 16;
 /// let (i, v) = first_non_finite(&[0.0_f64, f64::INFINITY, f64::NAN]).unwrap();
 /// assert_eq!((i, v), (1, f64::INFINITY));
 /// ```
-pub fn first_non_finite<E: Float>(values: &[E]) -> Option<(usize, E)> {
+pub fn first_non_finite<E: Element>(values: &[E]) -> Option<(usize, E)> {
     (E::kernels().first_non_finite)(values)
 }
 
 /// The body of [first_non_finite], instantiated here for each element type.
-pub(crate) fn first_non_finite_impl<E: Float>(values: &[E]) -> Option<(usize, E)> {
+pub(crate) fn first_non_finite_impl<E: Element>(values: &[E]) -> Option<(usize, E)> {
     /// Elements per block: small enough that the block a bad value is in
     /// is searched at once, large enough to amortise the lane check.
     const BLOCK: usize = 64 * LANES;

@@ -7,14 +7,14 @@ use rand_chacha::ChaCha8Rng;
 
 use crate::gemm::kernel::{self, MicroKernel};
 use crate::gemm::{Blocking, Product, gemm_packed_with, gemm_with_bias};
-use crate::{Accum, Float, MatMut, MatRef, Par};
+use crate::{Accum, Element, MatMut, MatRef, Par};
 
 /// Extents that hit every edge: 1, 2, below and above each tile size, the
 /// book net's 784, and 127 (prime-ish, one below a power of two).
 const EXTENTS: [usize; 8] = [1, 2, 7, 17, 33, 100, 127, 784];
 
 /// `out[i, j] = Σ_p lhs[i, p] · rhs[p, j]` in f64, the obvious way.
-fn naive<E: Float>(lhs: &MatRef<'_, E>, rhs: &MatRef<'_, E>) -> Vec<f64> {
+fn naive<E: Element>(lhs: &MatRef<'_, E>, rhs: &MatRef<'_, E>) -> Vec<f64> {
     let mut out = vec![0.0; lhs.rows() * rhs.cols()];
     for i in 0..lhs.rows() {
         for j in 0..rhs.cols() {
@@ -26,7 +26,7 @@ fn naive<E: Float>(lhs: &MatRef<'_, E>, rhs: &MatRef<'_, E>) -> Vec<f64> {
     out
 }
 
-fn random<E: Float>(rng: &mut ChaCha8Rng, len: usize) -> Vec<E> {
+fn random<E: Element>(rng: &mut ChaCha8Rng, len: usize) -> Vec<E> {
     (0..len)
         .map(|_| E::from_f64(rng.random_range(-1.0..1.0)))
         .collect()
@@ -34,7 +34,7 @@ fn random<E: Float>(rng: &mut ChaCha8Rng, len: usize) -> Vec<E> {
 
 /// An `m × k` view of a fresh buffer: row-major, transposed, or with padded
 /// rows (row stride larger than the width).
-fn operand<E: Float>(data: &[E], rows: usize, cols: usize, layout: usize) -> MatRef<'_, E> {
+fn operand<E: Element>(data: &[E], rows: usize, cols: usize, layout: usize) -> MatRef<'_, E> {
     match layout {
         0 => MatRef::row_major(&data[..rows * cols], rows, cols),
         1 => MatRef::row_major(&data[..rows * cols], cols, rows).t(),
@@ -43,8 +43,8 @@ fn operand<E: Float>(data: &[E], rows: usize, cols: usize, layout: usize) -> Mat
 }
 
 /// Tolerance for a sum of `k` products of numbers in [-1, 1].
-fn tolerance<E: Float>(k: usize) -> f64 {
-    let eps = if E::NAME == "f32" { 1.2e-7 } else { 2.3e-16 };
+fn tolerance<E: Element>(k: usize) -> f64 {
+    let eps = E::EPSILON;
     4.0 * eps * (k.max(1) as f64).sqrt() * 8.0
 }
 
@@ -71,13 +71,13 @@ fn blockings(real: Blocking) -> [Blocking; 4] {
     ]
 }
 
-fn check_kernel<E: Float>(kernel: &MicroKernel<E>, real: Blocking, seed: u64) {
+fn check_kernel<E: Element>(kernel: &MicroKernel<E>, real: Blocking, seed: u64) {
     for blocking in blockings(real) {
         check_kernel_blocking(kernel, blocking, seed);
     }
 }
 
-fn check_kernel_blocking<E: Float>(kernel: &MicroKernel<E>, blocking: Blocking, seed: u64) {
+fn check_kernel_blocking<E: Element>(kernel: &MicroKernel<E>, blocking: Blocking, seed: u64) {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     for (case, _) in (0..40).enumerate() {
         let m = EXTENTS[rng.random_range(0..EXTENTS.len())];
@@ -159,7 +159,7 @@ fn every_f64_kernel_matches_the_reference() {
 
 #[test]
 fn every_kernel_computes_a_tile_like_the_naive_sum() {
-    fn check<E: Float>(kernels: Vec<&'static MicroKernel<E>>) {
+    fn check<E: Element>(kernels: Vec<&'static MicroKernel<E>>) {
         let mut rng = ChaCha8Rng::seed_from_u64(3);
         for kernel in kernels {
             let (mr, nr, k) = (kernel.mr, kernel.nr, 37);
@@ -194,41 +194,70 @@ fn every_kernel_computes_a_tile_like_the_naive_sum() {
     check::<f64>(kernel::available_f64());
 }
 
-#[test]
-fn every_kernel_gives_the_same_bits() {
+/// Fails when `KATACHI_REQUIRE_KERNEL` names a kernel ("avx512", "avx2",
+/// "portable") that is not among `ran`: on a machine that should have
+/// AVX-512, a test run that fell back to AVX2 then fails instead of
+/// passing on the fallback.
+fn require_kernel_among(ran: &[&str]) {
+    if let Ok(want) = std::env::var("KATACHI_REQUIRE_KERNEL") {
+        assert!(
+            ran.iter().any(|name| name.starts_with(want.as_str())),
+            "KATACHI_REQUIRE_KERNEL={want}, but the kernels that ran are {ran:?}"
+        );
+    }
+}
+
+/// Every kernel the CPU has, the portable one included, on one product.
+fn same_bits_on_every_kernel<E: Element>(
+    kernels: Vec<&'static MicroKernel<E>>,
+    blocking: Blocking,
+) {
     // NR only decides which columns a tile holds, not how any element is
-    // summed: every FMA kernel must agree with the others bit for bit.
+    // summed, and every kernel fuses its multiply-adds: all must agree bit
+    // for bit, so a result is the same on every CPU.
     let mut rng = ChaCha8Rng::seed_from_u64(11);
     let (m, k, n) = (37, 300, 70);
-    let a = random::<f32>(&mut rng, m * k);
-    let b = random::<f32>(&mut rng, k * n);
-    let results: Vec<Vec<f32>> = kernel::available_f32()
-        .into_iter()
-        .filter(|kernel| kernel.name != "portable")
-        .map(|kernel| {
-            let mut c = vec![0.0; m * n];
-            let dst = MatMut::row_major(&mut c, m, n);
-            let (lhs, rhs) = (MatRef::row_major(&a, m, k), MatRef::row_major(&b, k, n));
-            let product = Product {
-                dst,
-                accum: Accum::Replace,
-                bias: None,
-                lhs,
-                rhs,
-            };
-            gemm_packed_with(kernel, crate::gemm::BLOCKING_F32, product, Par::Seq);
-            c
-        })
-        .collect();
-    assert!(
-        results.windows(2).all(|w| w[0] == w[1]),
-        "SIMD kernels disagree"
-    );
+    let a = random::<E>(&mut rng, m * k);
+    let b = random::<E>(&mut rng, k * n);
+    let run = |kernel: &MicroKernel<E>| {
+        let mut c = vec![E::ZERO; m * n];
+        let product = Product {
+            dst: MatMut::row_major(&mut c, m, n),
+            accum: Accum::Replace,
+            bias: None,
+            lhs: MatRef::row_major(&a, m, k),
+            rhs: MatRef::row_major(&b, k, n),
+        };
+        gemm_packed_with(kernel, blocking, product, Par::Seq);
+        c
+    };
+    let reference = run(kernel::portable(&kernels));
+    for kernel in &kernels {
+        assert!(
+            run(kernel) == reference,
+            "{kernel:?} disagrees with the portable kernel"
+        );
+    }
+    let names: Vec<&str> = kernels.iter().map(|kernel| kernel.name).collect();
+    require_kernel_among(&names);
+}
+
+#[test]
+fn every_kernel_gives_the_same_bits() {
+    same_bits_on_every_kernel(kernel::available_f32(), crate::gemm::BLOCKING_F32);
+    same_bits_on_every_kernel(kernel::available_f64(), crate::gemm::BLOCKING_F64);
+}
+
+#[test]
+fn the_required_kernel_is_the_one_chosen() {
+    // The best kernel is the one every product runs (see `best_f32`).
+    require_kernel_among(&[kernel::best_f32().name]);
+    require_kernel_among(&[kernel::best_f64().name]);
 }
 
 #[test]
 fn half_kernels_equal_the_left_half_of_full_ones_bit_for_bit() {
-    fn check<E: Float>(kernels: Vec<&'static MicroKernel<E>>) {
+    fn check<E: Element>(kernels: Vec<&'static MicroKernel<E>>) {
         let mut rng = ChaCha8Rng::seed_from_u64(4);
         for kernel in kernels {
             let (mr, nr, k) = (kernel.mr, kernel.nr, 29);
@@ -260,7 +289,7 @@ fn half_kernels_equal_the_left_half_of_full_ones_bit_for_bit() {
 }
 
 /// The product at several thread counts, bit for bit.
-fn same_bits_on_any_pool<E: Float>(m: usize, k: usize, n: usize, transposed: bool) {
+fn same_bits_on_any_pool<E: Element>(m: usize, k: usize, n: usize, transposed: bool) {
     let mut rng = ChaCha8Rng::seed_from_u64((m * 31 + k * 7 + n) as u64);
     let a = random::<E>(&mut rng, m * k);
     let b = random::<E>(&mut rng, k * n);
@@ -304,13 +333,14 @@ fn results_do_not_depend_on_the_thread_count() {
 
 #[test]
 fn blocking_is_consistent_with_the_kernels() {
-    for (blocking, mr, nr) in [
-        (crate::gemm::BLOCKING_F32, 6, 16),
-        (crate::gemm::BLOCKING_F64, 6, 8),
-    ] {
+    fn check<E: Element>(kernels: Vec<&'static MicroKernel<E>>, blocking: Blocking) {
         let Blocking { mc, nc, kc, .. } = blocking;
-        assert_eq!(mc % mr, 0);
-        assert_eq!(nc % nr, 0);
         assert!(kc > 0);
+        for kernel in kernels {
+            assert_eq!(mc % kernel.mr, 0, "{kernel:?}: MC = {mc}");
+            assert_eq!(nc % kernel.nr, 0, "{kernel:?}: NC = {nc}");
+        }
     }
+    check(kernel::available_f32(), crate::gemm::BLOCKING_F32);
+    check(kernel::available_f64(), crate::gemm::BLOCKING_F64);
 }

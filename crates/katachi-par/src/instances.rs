@@ -1,11 +1,11 @@
 //! Every public kernel, compiled in this crate for `f32` and `f64`.
 //!
-//! The public kernels are generic over [`Float`], and a generic function is
+//! The public kernels are generic over [`Element`], and a generic function is
 //! compiled where it is used with a concrete type: in the user's crate, at
 //! the user's optimisation level. A debug build would then run the kernels
 //! unoptimised, a hundred times slower. Instead each public kernel calls
 //! through this table of function pointers, which `f32` and `f64` fill in
-//! here (see `Float`'s sealed `kernels`): the bodies are instantiated in
+//! here (see `Element`'s sealed `kernels`): the bodies are instantiated in
 //! this crate, and a profile override for `katachi-par` alone
 //! (`[profile.dev.package.katachi-par] opt-level = 3`) makes them fast in
 //! any build.
@@ -15,7 +15,7 @@ use crate::conv::ConvDims;
 use crate::elementwise::{Activation, Update};
 use crate::pool::PoolDims;
 use crate::softmax_xent::Targets;
-use crate::{Accum, Float, MatMut, MatRef, Par};
+use crate::{Accum, Element, MatMut, MatRef, Par};
 
 /// The table: one entry per public kernel. (Public in a private module, as
 /// the sealed trait that returns it; nothing outside can name it.)
@@ -45,7 +45,7 @@ pub struct Kernels<E: 'static> {
     pub(crate) update: fn(&mut [E], &mut [E], Option<E>, Update<'_, E>),
 }
 
-impl<E: Float> Kernels<E> {
+impl<E: Element> Kernels<E> {
     /// The bodies for `E`; a `static` of this in a non-generic impl
     /// instantiates them here.
     pub(crate) const ALL: Self = Self {

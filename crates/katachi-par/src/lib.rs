@@ -16,7 +16,7 @@
 //! - [`softmax_xent`]: fused row-wise softmax + cross-entropy, forward and
 //!   backward, with integer labels or one-hot targets.
 //!
-//! Every kernel is generic over [`Float`] (`f32` and `f64`), and compiled
+//! Every kernel is generic over [`Element`] (`f32` and `f64`), and compiled
 //! for both here, so a debug build that optimises this crate alone
 //! (`[profile.dev.package.katachi-par] opt-level = 3`) runs them at full
 //! speed. Work is split
@@ -46,9 +46,10 @@
 
 pub mod affine;
 pub mod conv;
+mod element;
 pub mod elementwise;
+mod extent;
 pub mod finite;
-mod float;
 mod gemm;
 mod instances;
 mod matrix;
@@ -56,7 +57,7 @@ mod par;
 pub mod pool;
 pub mod softmax_xent;
 
-pub use float::Float;
+pub use element::{Element, ElementKind};
 pub use gemm::{Accum, gemm};
 
 #[cfg(test)]

@@ -6,9 +6,10 @@
 //! backward pass routes the gradient to it alone (the first maximum wins a
 //! tie, as NumPy's `argmax` does in the book).
 
+use crate::extent::{check_len, out_extent};
 use rayon::prelude::*;
 
-use crate::{Float, Par};
+use crate::{Element, Par};
 
 /// The extents of one pooling.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -31,7 +32,7 @@ impl PoolDims {
     /// # Panics
     /// If the window is larger than the plane or the stride is 0.
     pub fn out_height(&self) -> usize {
-        crate::conv::out_extent(self.height, self.window, self.stride, 0)
+        out_extent(self.height, self.window, self.stride, 0)
     }
 
     /// `(width − window) / stride + 1`.
@@ -39,21 +40,13 @@ impl PoolDims {
     /// # Panics
     /// As [`PoolDims::out_height`].
     pub fn out_width(&self) -> usize {
-        crate::conv::out_extent(self.width, self.window, self.stride, 0)
+        out_extent(self.width, self.window, self.stride, 0)
     }
 
     /// Output elements per plane.
     pub fn out_plane(&self) -> usize {
         self.out_height() * self.out_width()
     }
-}
-
-#[track_caller]
-fn check_len(what: &str, len: usize, expected: usize) {
-    assert_eq!(
-        len, expected,
-        "max pool: {what} must have {expected} elements, has {len}"
-    );
 }
 
 /// Planes handed to one thread at a time: enough work to repay the hand-off.
@@ -75,12 +68,18 @@ const PLANES_PER_TASK: usize = 64;
 /// assert_eq!((y, arg), ([5.0, 7.0], [1, 6]));
 /// ```
 #[track_caller]
-pub fn max_forward<E: Float>(x: &[E], y: &mut [E], argmax: &mut [u32], dims: &PoolDims, par: Par) {
+pub fn max_forward<E: Element>(
+    x: &[E],
+    y: &mut [E],
+    argmax: &mut [u32],
+    dims: &PoolDims,
+    par: Par,
+) {
     (E::kernels().max_forward)(x, y, argmax, dims, par)
 }
 
 /// The body of [max_forward], instantiated here for each element type.
-pub(crate) fn max_forward_impl<E: Float>(
+pub(crate) fn max_forward_impl<E: Element>(
     x: &[E],
     y: &mut [E],
     argmax: &mut [u32],
@@ -88,9 +87,9 @@ pub(crate) fn max_forward_impl<E: Float>(
     par: Par,
 ) {
     let (plane, out_plane, out_w) = (dims.height * dims.width, dims.out_plane(), dims.out_width());
-    check_len("x", x.len(), dims.planes * plane);
-    check_len("y", y.len(), dims.planes * out_plane);
-    check_len("argmax", argmax.len(), y.len());
+    check_len("max pool", "x", x.len(), dims.planes * plane);
+    check_len("max pool", "y", y.len(), dims.planes * out_plane);
+    check_len("max pool", "argmax", argmax.len(), y.len());
     assert!(
         u32::try_from(plane).is_ok(),
         "max pool: planes of {plane} elements are too large"
@@ -152,7 +151,7 @@ pub(crate) fn max_forward_impl<E: Float>(
 /// compiler turns into selects instead of branches (a branch on image
 /// data mispredicts often). Same result as the general loop, ties
 /// included: the first maximum in row-major order wins.
-fn tiles_2x2<E: Float>(x: &[E], y: &mut [E], arg: &mut [u32], width: usize, out_w: usize) {
+fn tiles_2x2<E: Element>(x: &[E], y: &mut [E], arg: &mut [u32], width: usize, out_w: usize) {
     let rows = y.chunks_exact_mut(out_w).zip(arg.chunks_exact_mut(out_w));
     for (oy, (y, arg)) in rows.enumerate() {
         let top = 2 * oy * width;
@@ -179,12 +178,12 @@ fn tiles_2x2<E: Float>(x: &[E], y: &mut [E], arg: &mut [u32], width: usize, out_
 /// If a slice's length does not match `dims`, or an `argmax` lies outside
 /// its plane.
 #[track_caller]
-pub fn max_backward<E: Float>(dy: &[E], argmax: &[u32], dx: &mut [E], dims: &PoolDims, par: Par) {
+pub fn max_backward<E: Element>(dy: &[E], argmax: &[u32], dx: &mut [E], dims: &PoolDims, par: Par) {
     (E::kernels().max_backward)(dy, argmax, dx, dims, par)
 }
 
 /// The body of [max_backward], instantiated here for each element type.
-pub(crate) fn max_backward_impl<E: Float>(
+pub(crate) fn max_backward_impl<E: Element>(
     dy: &[E],
     argmax: &[u32],
     dx: &mut [E],
@@ -192,9 +191,9 @@ pub(crate) fn max_backward_impl<E: Float>(
     par: Par,
 ) {
     let (plane, out_plane) = (dims.height * dims.width, dims.out_plane());
-    check_len("dy", dy.len(), dims.planes * out_plane);
-    check_len("argmax", argmax.len(), dy.len());
-    check_len("dx", dx.len(), dims.planes * plane);
+    check_len("max pool", "dy", dy.len(), dims.planes * out_plane);
+    check_len("max pool", "argmax", argmax.len(), dy.len());
+    check_len("max pool", "dx", dx.len(), dims.planes * plane);
     dx.fill(E::ZERO);
     if out_plane == 0 || plane == 0 {
         return;

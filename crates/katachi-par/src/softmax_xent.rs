@@ -18,7 +18,7 @@
 
 use rayon::prelude::*;
 
-use crate::{Float, Par};
+use crate::{Element, Par};
 
 /// Rows per chunk of work. Fixed, so the summation order never depends on
 /// the thread count.
@@ -38,12 +38,12 @@ pub enum Targets<'a, E> {
 /// # Panics
 /// If `a` and `y` differ in length, or it is not a multiple of `classes`.
 #[track_caller]
-pub fn softmax_rows<E: Float>(a: &[E], y: &mut [E], classes: usize, par: Par) {
+pub fn softmax_rows<E: Element>(a: &[E], y: &mut [E], classes: usize, par: Par) {
     (E::kernels().softmax_rows)(a, y, classes, par)
 }
 
 /// The body of [softmax_rows], instantiated here for each element type.
-pub(crate) fn softmax_rows_impl<E: Float>(a: &[E], y: &mut [E], classes: usize, par: Par) {
+pub(crate) fn softmax_rows_impl<E: Element>(a: &[E], y: &mut [E], classes: usize, par: Par) {
     assert_eq!(
         a.len(),
         y.len(),
@@ -75,7 +75,7 @@ pub(crate) fn softmax_rows_impl<E: Float>(a: &[E], y: &mut [E], classes: usize, 
 }
 
 /// Softmax of one row; returns `(max a, log Σ exp(a − max a))`.
-fn softmax_row<E: Float>(a: &[E], y: &mut [E]) -> (E, E) {
+fn softmax_row<E: Element>(a: &[E], y: &mut [E]) -> (E, E) {
     let max = a.iter().copied().fold(a[0], E::max);
     let mut sum = E::ZERO;
     for (y, &a) in y.iter_mut().zip(a) {
@@ -88,7 +88,7 @@ fn softmax_row<E: Float>(a: &[E], y: &mut [E]) -> (E, E) {
 }
 
 #[track_caller]
-fn check<E: Float>(logits: &[E], targets: &Targets<'_, E>, probs: &[E], classes: usize) -> usize {
+fn check<E: Element>(logits: &[E], targets: &Targets<'_, E>, probs: &[E], classes: usize) -> usize {
     assert_eq!(
         logits.len(),
         probs.len(),
@@ -147,7 +147,7 @@ fn check<E: Float>(logits: &[E], targets: &Targets<'_, E>, probs: &[E], classes:
 /// assert!((loss - 2f64.ln()).abs() < 1e-15);
 /// ```
 #[track_caller]
-pub fn forward<E: Float>(
+pub fn forward<E: Element>(
     logits: &[E],
     targets: Targets<'_, E>,
     probs: &mut [E],
@@ -158,7 +158,7 @@ pub fn forward<E: Float>(
 }
 
 /// The body of [forward], instantiated here for each element type.
-pub(crate) fn forward_impl<E: Float>(
+pub(crate) fn forward_impl<E: Element>(
     logits: &[E],
     targets: Targets<'_, E>,
     probs: &mut [E],
@@ -224,12 +224,12 @@ pub(crate) fn forward_impl<E: Float>(
 /// # Panics
 /// If lengths disagree, as for [`forward`].
 #[track_caller]
-pub fn backward<E: Float>(probs: &[E], targets: Targets<'_, E>, dx: &mut [E], classes: usize) {
+pub fn backward<E: Element>(probs: &[E], targets: Targets<'_, E>, dx: &mut [E], classes: usize) {
     (E::kernels().xent_backward)(probs, targets, dx, classes)
 }
 
 /// The body of [backward], instantiated here for each element type.
-pub(crate) fn backward_impl<E: Float>(
+pub(crate) fn backward_impl<E: Element>(
     probs: &[E],
     targets: Targets<'_, E>,
     dx: &mut [E],

@@ -14,7 +14,7 @@ use super::blocking::Blocking;
 use super::kernel::{APanel, MicroKernel, WriteBack};
 use super::pack::{pack_a, pack_b};
 use super::{Accum, Product, TaskScratch};
-use crate::{Float, MatRef, Par};
+use crate::{Element, MatRef, Par};
 
 /// Packing B~ is split across threads only from this many elements: a
 /// smaller block packs in less time than it takes to hand it out.
@@ -27,8 +27,9 @@ const SHARED_PACK_FROM: usize = 1 << 17;
 /// The largest tile any kernel computes, for the edge scratch tile.
 const MAX_TILE: usize = 192;
 
-/// A [`Product`] with `kernel` under `blocking`.
-pub(crate) fn gemm_packed<E: Float>(
+/// A [`Product`] with `kernel` under `blocking`: the trivial cases, then
+/// the plan (row-block height, thread count), then the thread driver.
+pub(crate) fn gemm_packed<E: Element>(
     kernel: &MicroKernel<E>,
     blocking: Blocking,
     product: Product<'_, E>,
@@ -53,13 +54,7 @@ pub(crate) fn gemm_packed<E: Float>(
     let c = &mut dst.data[..(m - 1) * rs + n];
     if k == 0 {
         if accum == Accum::Replace {
-            for row in c.chunks_mut(rs) {
-                let row = &mut row[..n];
-                match bias {
-                    Some(b) => row.copy_from_slice(b),
-                    None => row.fill(E::ZERO),
-                }
-            }
+            fill_rows(c, rs, n, bias);
         }
         return;
     }
@@ -68,101 +63,180 @@ pub(crate) fn gemm_packed<E: Float>(
     } else {
         1
     };
-    // With several threads the row blocks are resized to share the rows
-    // evenly: as many blocks as MC allows, rounded up to a multiple of the
-    // thread count. Only the row split changes, not the arithmetic per
-    // element.
-    let mc = if threads > 1 {
-        let blocks = m.div_ceil(blocking.mc).next_multiple_of(threads);
+    let plan = Plan {
+        kernel,
+        blocking,
+        mc: row_block_height(m, mr, blocking.mc, threads),
+        blocks: BlockGrid {
+            n,
+            k,
+            nc: blocking.nc,
+            kc: blocking.kc,
+            nr,
+        },
+        // A is read in place when the product is narrow: each element of A
+        // then feeds only n/NR tiles, too few to repay copying it (packing A
+        // took a fifth of a book-net step, measured).
+        direct_a: n <= blocking.direct_a_max_n,
+        accum,
+        bias,
+        lhs,
+        rhs,
+        m,
+        rs,
+    };
+    drive(&plan, c, threads);
+}
+
+/// `C ← 0` (or every row `← bias`): a product with no depth.
+fn fill_rows<E: Element>(c: &mut [E], rs: usize, n: usize, bias: Option<&[E]>) {
+    for row in c.chunks_mut(rs) {
+        let row = &mut row[..n];
+        match bias {
+            Some(b) => row.copy_from_slice(b),
+            None => row.fill(E::ZERO),
+        }
+    }
+}
+
+/// The height of a row block: MC on one thread. With several threads the
+/// blocks are resized to share the rows evenly: as many blocks as MC
+/// allows, rounded up to a multiple of the thread count. Only the row
+/// split changes, not the arithmetic per element.
+fn row_block_height(m: usize, mr: usize, mc: usize, threads: usize) -> usize {
+    if threads > 1 {
+        let blocks = m.div_ceil(mc).next_multiple_of(threads);
         m.div_ceil(blocks).next_multiple_of(mr)
     } else {
-        blocking.mc
-    };
-    let blocks = BlockGrid {
-        n,
-        k,
-        nc: blocking.nc,
-        kc: blocking.kc,
-        nr,
-    };
+        mc
+    }
+}
 
-    // Packs all of B~, every (LOOP 5, LOOP 4) block one after another.
-    // With `Par::Rayon`, blocks large enough to pay for it are packed in
-    // parallel.
-    let pack_all_b = |bbuf: &mut Vec<E>, par: Par| -> Range<usize> {
-        let range = aligned_range(bbuf, blocks.packed_len());
+/// One product, cut into blocks: everything the steps below share.
+struct Plan<'a, E: 'static> {
+    kernel: &'a MicroKernel<E>,
+    blocking: Blocking,
+    /// Rows per row block (LOOP 3).
+    mc: usize,
+    blocks: BlockGrid,
+    direct_a: bool,
+    accum: Accum,
+    bias: Option<&'a [E]>,
+    lhs: MatRef<'a, E>,
+    rhs: MatRef<'a, E>,
+    m: usize,
+    /// Row stride of C.
+    rs: usize,
+}
+
+impl<E: Element> Plan<'_, E> {
+    /// Packs all of B~ into `bbuf`, every (LOOP 5, LOOP 4) block one after
+    /// another, and says where it lies. With `Par::Rayon`, blocks large
+    /// enough to pay for it are packed in parallel.
+    fn pack_b(&self, bbuf: &mut Vec<E>, par: Par) -> Range<usize> {
+        let (n, k) = (self.blocks.n, self.blocks.k);
+        let range = aligned_range(bbuf, self.blocks.packed_len());
         let bpack = &mut bbuf[range.clone()];
-        for (jc, pc, offset, len) in blocks.iter() {
-            let (nc, kc) = (blocking.nc.min(n - jc), blocking.kc.min(k - pc));
+        for (jc, pc, offset, len) in self.blocks.iter() {
+            let (nc, kc) = (self.blocking.nc.min(n - jc), self.blocking.kc.min(k - pc));
             let panel = &mut bpack[offset..offset + len];
             let par = if len >= PARALLEL_PACK { par } else { Par::Seq };
-            pack_b(panel, &rhs, pc..pc + kc, jc..jc + nc, nr, par);
+            pack_b(
+                panel,
+                &self.rhs,
+                pc..pc + kc,
+                jc..jc + nc,
+                self.blocks.nr,
+                par,
+            );
         }
         range
-    };
-    // LOOP 5 and LOOP 4 for one MC-tall row block of C. LOOP 4 is never
-    // split: every KC block adds into the same tile of C.
-    // A is read in place when the product is narrow: each element of A then
-    // feeds only n/NR tiles, too few to repay copying it (packing A took a
-    // fifth of a book-net step, measured).
-    let direct_a = n <= blocking.direct_a_max_n;
-    let row_block = |bpack: &[E], ib: usize, c_rows: &mut [E], abuf: &mut Vec<E>| {
-        let ic = ib * mc;
-        let mc_here = mc.min(m - ic);
-        {
-            for (jc, pc, offset, len) in blocks.iter() {
-                let (nc, kc) = (blocking.nc.min(n - jc), blocking.kc.min(k - pc));
-                let a = if direct_a {
-                    // Only a ragged last panel is packed (zero-padded), so the
-                    // kernel never reads past the last row.
-                    let whole = mc_here / mr;
-                    let tail = aligned(abuf, if whole * mr < mc_here { mr * kc } else { 0 });
-                    if !tail.is_empty() {
-                        pack_a(
-                            tail,
-                            &lhs,
-                            ic + whole * mr,
-                            mc_here - whole * mr,
-                            pc,
-                            kc,
-                            mr,
-                        );
-                    }
-                    ASource::Direct {
-                        lhs,
-                        row0: ic,
-                        col0: pc,
-                        whole,
-                        tail,
-                    }
-                } else {
-                    let apack = aligned(abuf, mc_here.div_ceil(mr) * mr * kc);
-                    pack_a(apack, &lhs, ic, mc_here, pc, kc, mr);
-                    ASource::Packed(apack)
-                };
-                let block = match (pc, accum, bias) {
-                    (0, Accum::Replace, Some(b)) => Block::FirstWithBias(b),
-                    (0, Accum::Replace, None) => Block::First,
-                    _ => Block::Later,
-                };
-                let bblock = &bpack[offset..offset + len];
-                macro_tile(kernel, &a, bblock, c_rows, rs, jc, nc, mc_here, kc, block);
-            }
-        }
-    };
+    }
 
-    // Every row block gets buffers of its own, owned by the calling thread
-    // and lent to whichever thread runs the block. They are reused from one
-    // product to the next whatever rayon's scheduling, so a warm training
-    // step allocates nothing (a buffer owned by each worker thread would be
-    // sized the first time that worker happened to steal a block).
-    let row_blocks = m.div_ceil(mc);
+    /// LOOP 5 and LOOP 4 for row block `ib` of C (`c_rows`), with the
+    /// packed B~ `bpack` and `abuf` for packing A. LOOP 4 is never split:
+    /// every KC block adds into the same tile of C.
+    fn row_block(&self, bpack: &[E], ib: usize, c_rows: &mut [E], abuf: &mut Vec<E>) {
+        let (n, k) = (self.blocks.n, self.blocks.k);
+        let ic = ib * self.mc;
+        let mc_here = self.mc.min(self.m - ic);
+        for (jc, pc, offset, len) in self.blocks.iter() {
+            let (nc, kc) = (self.blocking.nc.min(n - jc), self.blocking.kc.min(k - pc));
+            let a = self.a_source(abuf, ic, mc_here, pc, kc);
+            let block = match (pc, self.accum, self.bias) {
+                (0, Accum::Replace, Some(b)) => Block::FirstWithBias(b),
+                (0, Accum::Replace, None) => Block::First,
+                _ => Block::Later,
+            };
+            let bblock = &bpack[offset..offset + len];
+            let tile = MacroTile {
+                c_rows,
+                rs: self.rs,
+                jc,
+                nc,
+                mc: mc_here,
+                kc,
+            };
+            macro_tile(self.kernel, &a, bblock, tile, block);
+        }
+    }
+
+    /// The `mc × kc` block of A at `(ic, pc)`: packed into `abuf`, or read
+    /// in place with only a ragged last panel packed (zero-padded, so the
+    /// kernel never reads past the last row).
+    fn a_source<'b>(
+        &'b self,
+        abuf: &'b mut Vec<E>,
+        ic: usize,
+        mc: usize,
+        pc: usize,
+        kc: usize,
+    ) -> ASource<'b, E> {
+        let mr = self.kernel.mr;
+        if !self.direct_a {
+            let apack = aligned(abuf, mc.div_ceil(mr) * mr * kc);
+            pack_a(apack, &self.lhs, ic, mc, pc, kc, mr);
+            return ASource::Packed(apack);
+        }
+        let whole = mc / mr;
+        let tail = aligned(abuf, if whole * mr < mc { mr * kc } else { 0 });
+        if !tail.is_empty() {
+            pack_a(
+                tail,
+                &self.lhs,
+                ic + whole * mr,
+                mc - whole * mr,
+                pc,
+                kc,
+                mr,
+            );
+        }
+        ASource::Direct {
+            lhs: self.lhs,
+            row0: ic,
+            col0: pc,
+            whole,
+            tail,
+        }
+    }
+}
+
+/// The thread driver: LOOP 3 over row blocks, on `threads` threads.
+///
+/// Every row block gets buffers of its own, owned by the calling thread
+/// and lent to whichever thread runs the block. They are reused from one
+/// product to the next whatever rayon's scheduling, so a warm training
+/// step allocates nothing (a buffer owned by each worker thread would be
+/// sized the first time that worker happened to steal a block).
+fn drive<E: Element>(plan: &Plan<'_, E>, c: &mut [E], threads: usize) {
+    let (mc, rs) = (plan.mc, plan.rs);
+    let row_blocks = plan.m.div_ceil(mc);
     E::with_scratch(|scratch| {
         if scratch.tasks.len() < row_blocks {
             scratch.tasks.resize_with(row_blocks, TaskScratch::default);
         }
         let tasks = &mut scratch.tasks[..row_blocks];
-        if threads > 1 && blocks.packed_len() < SHARED_PACK_FROM {
+        if threads > 1 && plan.blocks.packed_len() < SHARED_PACK_FROM {
             // A small B~: every row block packs its own copy. That costs no
             // wall time (the copies are packed side by side) and starts the
             // parallel region at once: a single-threaded packing step first
@@ -172,32 +246,28 @@ pub(crate) fn gemm_packed<E: Float>(
                 .zip(tasks.par_iter_mut())
                 .enumerate()
                 .for_each(|(ib, (c_rows, task))| {
-                    let range = pack_all_b(&mut task.b, Par::Seq);
-                    row_block(&task.b[range], ib, c_rows, &mut task.a);
+                    let range = plan.pack_b(&mut task.b, Par::Seq);
+                    plan.row_block(&task.b[range], ib, c_rows, &mut task.a);
                 });
-        } else {
-            // A large B~ is packed once (across threads when large) and shared.
-            let range = pack_all_b(
-                &mut scratch.shared_b,
-                if threads > 1 { Par::Rayon } else { Par::Seq },
-            );
-            let bpack: &[E] = &scratch.shared_b[range];
-            // LOOP 3: split m into MC-tall row blocks (A, C): the parallel loop.
-            let rows = c
-                .par_chunks_mut(mc * rs)
+            return;
+        }
+        // A large B~ is packed once (across threads when large) and shared.
+        let par = if threads > 1 { Par::Rayon } else { Par::Seq };
+        let range = plan.pack_b(&mut scratch.shared_b, par);
+        let bpack: &[E] = &scratch.shared_b[range];
+        let run = |(ib, (c_rows, task)): (usize, (&mut [E], &mut TaskScratch<E>))| {
+            plan.row_block(bpack, ib, c_rows, &mut task.a)
+        };
+        if threads > 1 {
+            c.par_chunks_mut(mc * rs)
                 .zip(tasks.par_iter_mut())
-                .enumerate();
-            let run = |(ib, (c_rows, task)): (usize, (&mut [E], &mut TaskScratch<E>))| {
-                row_block(bpack, ib, c_rows, &mut task.a)
-            };
-            if threads > 1 {
-                rows.for_each(run);
-            } else {
-                c.chunks_mut(mc * rs)
-                    .zip(tasks.iter_mut())
-                    .enumerate()
-                    .for_each(run);
-            }
+                .enumerate()
+                .for_each(run);
+        } else {
+            c.chunks_mut(mc * rs)
+                .zip(tasks.iter_mut())
+                .enumerate()
+                .for_each(run);
         }
     });
 }
@@ -245,7 +315,7 @@ const PANEL_ALIGN: usize = 64;
 /// Where in `buf` a run of `len` elements starting at a `PANEL_ALIGN`-byte
 /// boundary lies (growing `buf` if needed). Every element of the run is
 /// overwritten by packing, so stale contents do not matter.
-fn aligned_range<E: Float>(buf: &mut Vec<E>, len: usize) -> Range<usize> {
+fn aligned_range<E: Element>(buf: &mut Vec<E>, len: usize) -> Range<usize> {
     let slack = PANEL_ALIGN / size_of::<E>();
     if buf.len() < len + slack {
         buf.resize(len + slack, E::ZERO);
@@ -255,7 +325,7 @@ fn aligned_range<E: Float>(buf: &mut Vec<E>, len: usize) -> Range<usize> {
 }
 
 /// The aligned run of [`aligned_range`], borrowed.
-fn aligned<E: Float>(buf: &mut Vec<E>, len: usize) -> &mut [E] {
+fn aligned<E: Element>(buf: &mut Vec<E>, len: usize) -> &mut [E] {
     let range = aligned_range(buf, len);
     &mut buf[range]
 }
@@ -307,20 +377,33 @@ impl<'a, E: Copy> ASource<'a, E> {
     }
 }
 
-/// LOOPS 2 and 1: every micro-tile of one `mc × nc` block of C.
-#[allow(clippy::too_many_arguments)]
-fn macro_tile<E: Float>(
-    kernel: &MicroKernel<E>,
-    a: &ASource<'_, E>,
-    bpack: &[E],
-    c_rows: &mut [E],
+/// One `mc × nc` block of C, `kc` deep: rows of `c_rows` (row stride
+/// `rs`) from column `jc`.
+struct MacroTile<'c, E> {
+    c_rows: &'c mut [E],
     rs: usize,
     jc: usize,
     nc: usize,
     mc: usize,
     kc: usize,
+}
+
+/// LOOPS 2 and 1: every micro-tile of one macro-tile of C.
+fn macro_tile<E: Element>(
+    kernel: &MicroKernel<E>,
+    a: &ASource<'_, E>,
+    bpack: &[E],
+    tile: MacroTile<'_, E>,
     block: Block<'_, E>,
 ) {
+    let MacroTile {
+        c_rows,
+        rs,
+        jc,
+        nc,
+        mc,
+        kc,
+    } = tile;
     let (mr, nr) = (kernel.mr, kernel.nr);
     // LOOP 2: micro-panels of B~.
     for (jr, bpanel) in bpack.chunks_exact(nr * kc).enumerate() {

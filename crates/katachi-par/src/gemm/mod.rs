@@ -14,7 +14,7 @@ mod loops;
 mod pack;
 mod simple;
 
-use crate::{Float, MatMut, MatRef, Par};
+use crate::{Element, MatMut, MatRef, Par};
 
 /// Whether a product overwrites its destination or adds to it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -68,7 +68,7 @@ const PACKING_PAYS_FROM: usize = 4096;
 /// assert_eq!(g, [17.0, 22.0, 27.0, 22.0, 29.0, 36.0, 27.0, 36.0, 45.0]);
 /// ```
 #[track_caller]
-pub fn gemm<E: Float>(
+pub fn gemm<E: Element>(
     dst: MatMut<'_, E>,
     accum: Accum,
     lhs: MatRef<'_, E>,
@@ -79,7 +79,7 @@ pub fn gemm<E: Float>(
 }
 
 /// The body of [gemm], instantiated here for each element type.
-pub(crate) fn gemm_impl<E: Float>(
+pub(crate) fn gemm_impl<E: Element>(
     dst: MatMut<'_, E>,
     accum: Accum,
     lhs: MatRef<'_, E>,
@@ -93,7 +93,7 @@ pub(crate) fn gemm_impl<E: Float>(
 /// block (`C ← A·B + b`), which is how the affine forward avoids a second
 /// pass over `C`. The bias only applies with [`Accum::Replace`].
 #[track_caller]
-pub(crate) fn gemm_with_bias<E: Float>(
+pub(crate) fn gemm_with_bias<E: Element>(
     dst: MatMut<'_, E>,
     accum: Accum,
     bias: Option<&[E]>,
@@ -157,7 +157,7 @@ pub(crate) struct Product<'a, E> {
 /// Runs the packed loops with a chosen kernel and blocking (for the test
 /// harness).
 #[cfg(test)]
-pub(crate) fn gemm_packed_with<E: Float>(
+pub(crate) fn gemm_packed_with<E: Element>(
     kernel: &kernel::MicroKernel<E>,
     blocking: Blocking,
     product: Product<'_, E>,

@@ -7,11 +7,11 @@ use rayon::prelude::*;
 
 use std::ops::Range;
 
-use crate::{Float, MatRef, Par};
+use crate::{Element, MatRef, Par};
 
 /// Packs rows `i0..i0+mc`, columns `p0..p0+kc` of `a` into panels of `mr`
 /// rows: `dst[panel·mr·kc + p·mr + r] = a[i0 + panel·mr + r, p0 + p]`.
-pub(crate) fn pack_a<E: Float>(
+pub(crate) fn pack_a<E: Element>(
     dst: &mut [E],
     a: &MatRef<'_, E>,
     i0: usize,
@@ -65,7 +65,7 @@ pub(crate) fn pack_a<E: Float>(
 
 /// `dst[panel·MR·kc + p·MR + r] = a[i0 + panel·MR + r, p0 + p]` for an `a`
 /// with contiguous columns (`rs = 1`), one column at a time.
-fn deal_columns<E: Float, const MR: usize>(
+fn deal_columns<E: Element, const MR: usize>(
     dst: &mut [E],
     a: &MatRef<'_, E>,
     i0: usize,
@@ -104,7 +104,7 @@ fn deal_columns<E: Float, const MR: usize>(
 /// against the reads (8 % of a 1024³ product, measured) and, for B, touched
 /// a new cache line per element (packing `Wᵀ` took as long as the product
 /// in a CNN training step).
-fn interleave<E: Float, const N: usize>(
+fn interleave<E: Element, const N: usize>(
     out: &mut [E],
     data: &[E],
     first: usize,
@@ -142,7 +142,7 @@ fn interleave<E: Float, const N: usize>(
 /// With `N` a constant each copy is a couple of vector moves; a slice copy
 /// of run-time length is a call to `memcpy` per row (4 % of a 1024³
 /// product, measured).
-fn copy_rows<E: Float, const N: usize>(out: &mut [E], src: &[E], stride: usize, count: usize) {
+fn copy_rows<E: Element, const N: usize>(out: &mut [E], src: &[E], stride: usize, count: usize) {
     for (p, lane) in out.chunks_exact_mut(N).take(count).enumerate() {
         let row: &[E; N] = src[p * stride..p * stride + N]
             .try_into()
@@ -155,7 +155,7 @@ fn copy_rows<E: Float, const N: usize>(out: &mut [E], src: &[E], stride: usize, 
 /// Packs `rows` (`p0..p0+kc`) and `cols` (`j0..j0+nc`) of `b` into panels of
 /// `nr` columns: `dst[panel·nr·kc + p·nr + j] = b[p0 + p, j0 + panel·nr + j]`.
 /// With `Par::Rayon` the panels are packed in parallel.
-pub(crate) fn pack_b<E: Float>(
+pub(crate) fn pack_b<E: Element>(
     dst: &mut [E],
     b: &MatRef<'_, E>,
     rows: Range<usize>,

@@ -5,13 +5,13 @@
 use rayon::prelude::*;
 
 use super::{Accum, Product};
-use crate::{Float, MatRef, Par};
+use crate::{Element, MatRef, Par};
 
 /// Rows handed to one rayon task.
 const ROWS_PER_TASK: usize = 8;
 
 /// A [`Product`], row by row.
-pub(crate) fn gemm<E: Float>(product: Product<'_, E>, par: Par) {
+pub(crate) fn gemm<E: Element>(product: Product<'_, E>, par: Par) {
     let Product {
         dst,
         accum,
@@ -46,7 +46,7 @@ pub(crate) fn gemm<E: Float>(product: Product<'_, E>, par: Par) {
 }
 
 /// One output row: `out ← (out +) lhs[i, :] · rhs`.
-fn product_row<E: Float>(
+fn product_row<E: Element>(
     out: &mut [E],
     i: usize,
     accum: Accum,
@@ -88,7 +88,7 @@ fn product_row<E: Float>(
 }
 
 /// Dot product with four independent accumulators so the loop pipelines.
-fn dot<E: Float>(a: &[E], b: &[E]) -> E {
+fn dot<E: Element>(a: &[E], b: &[E]) -> E {
     let mut acc = [E::ZERO; 4];
     let mut ca = a.chunks_exact(4);
     let mut cb = b.chunks_exact(4);

@@ -134,6 +134,14 @@ pub(crate) fn portable_f64() -> &'static MicroKernel<f64> {
     &portable::F64
 }
 
+/// The portable kernel among `kernels` (there is always one: it is last).
+#[cfg(test)]
+pub(crate) fn portable<E>(kernels: &[&'static MicroKernel<E>]) -> &'static MicroKernel<E> {
+    kernels
+        .last()
+        .expect("the portable kernel is always available")
+}
+
 /// Every kernel this CPU can run, best first (for the test harness).
 pub(crate) fn available_f32() -> Vec<&'static MicroKernel<f32>> {
     let mut all = Vec::new();

@@ -3,7 +3,7 @@
 //! x86 kernels, so both run on the same packed panels.
 
 use super::{APanel, MicroKernel, WriteBack, check_tile};
-use crate::Float;
+use crate::Element;
 
 pub(super) static F32: MicroKernel<f32> = MicroKernel {
     mr: 6,
@@ -21,7 +21,7 @@ pub(super) static F64: MicroKernel<f64> = MicroKernel {
 };
 
 /// The left `W` of the `NR` columns: all of them for `run`, half for `half`.
-fn tile<E: Float, const MR: usize, const NR: usize, const W: usize>(
+fn tile<E: Element, const MR: usize, const NR: usize, const W: usize>(
     k: usize,
     a: APanel<'_, E>,
     b: &[E],
@@ -35,7 +35,8 @@ fn tile<E: Float, const MR: usize, const NR: usize, const W: usize>(
         for (i, row) in acc.iter_mut().enumerate() {
             let ai = a.data[i * a.rs + p * a.cs];
             for (t, &bj) in row.iter_mut().zip(bp) {
-                *t += ai * bj;
+                // Fused, as the SIMD kernels are: every kernel gives the same bits.
+                *t = ai.mul_add(bj, *t);
             }
         }
     }

@@ -7,7 +7,7 @@
 //! entry that checks bounds (`check_tile`) and then calls a
 //! `#[target_feature]` body, which only `kernel::mod` selects, after runtime
 //! detection of the features. All four come from one template
-//! (`avx2_kernel!`), so there is one `unsafe` body to review; the packed
+//! (`simd_kernel!`), so there is one `unsafe` body to review; the packed
 //! case gets constant strides so the compiler folds them into the
 //! addressing. The tile width changes which columns a tile holds, never how
 //! an element is summed, so every kernel gives the same bits (tested).
@@ -58,11 +58,13 @@ pub(super) static F64_AVX2: MicroKernel<f64> = MicroKernel {
     half: f64_6x8::<1>,
 };
 
-/// One 6-row kernel over two column vectors per row (256- or 512-bit).
+/// One 6-row kernel over two column vectors per row (256- or 512-bit),
+/// compiled for the target features `features` names and entered only
+/// after `detect` has found them.
 ///
 /// `$entry::<V>` computes the left `V` of the two vectors (2: the whole
 /// tile, 1: [`MicroKernel::half`]).
-macro_rules! avx2_kernel {
+macro_rules! simd_kernel {
     (
         $entry:ident, $body:ident, $t:ty, $vec:ty, lanes = $lanes:literal,
         features = $features:literal, detect = $detect:ident, name = $name:literal,
@@ -85,7 +87,8 @@ macro_rules! avx2_kernel {
                 $features
             );
             let (ap, bp, cp) = (a.data.as_ptr(), b.as_ptr(), c.as_mut_ptr());
-            // SAFETY: the CPU has AVX2 and FMA (asserted above), and
+            // SAFETY: the CPU has every feature in `$features`, the ones
+            // the body is compiled for (asserted just above by `$detect`), and
             // `check_tile` established every bound the body relies on: `a`
             // is readable at i·rs + p·cs for i < 6, p < k; `b` holds NR·k
             // elements; `c` holds 5·rs + NR with rs ≥ NR; a bias holds NR.
@@ -99,7 +102,7 @@ macro_rules! avx2_kernel {
         }
 
         /// # Safety
-        /// AVX2 and FMA must be available; `a` must be readable at
+        #[doc = concat!("The CPU must support `", $features, "`; `a` must be readable at")]
         /// `i·a_rs + p·a_cs` for `i < 6`, `p < k` (with `PACKED`, `a_rs = 1`
         /// and `a_cs = 6`); `b` for `2·lanes·k` reads; `c` for reads and
         /// writes of `2·lanes` elements at each `c + i·rs`, `i < 6`; a bias
@@ -159,7 +162,7 @@ macro_rules! avx2_kernel {
     };
 }
 
-avx2_kernel!(
+simd_kernel!(
     f32_6x16,
     f32_6x16_avx2,
     f32,
@@ -175,7 +178,7 @@ avx2_kernel!(
     _mm256_fmadd_ps,
     _mm256_add_ps
 );
-avx2_kernel!(
+simd_kernel!(
     f64_6x8,
     f64_6x8_avx2,
     f64,
@@ -192,7 +195,7 @@ avx2_kernel!(
     _mm256_add_pd
 );
 
-avx2_kernel!(
+simd_kernel!(
     f32_6x32,
     f32_6x32_avx512,
     f32,
@@ -208,7 +211,7 @@ avx2_kernel!(
     _mm512_fmadd_ps,
     _mm512_add_ps
 );
-avx2_kernel!(
+simd_kernel!(
     f64_6x16,
     f64_6x16_avx512,
     f64,

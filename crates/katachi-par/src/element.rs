@@ -14,7 +14,7 @@ mod sealed {
     use super::{Blocking, GemmScratch, Kernels, MicroKernel};
 
     /// What the kernels need per element type; sealed so only `f32` and
-    /// `f64` implement [`Float`](super::Float).
+    /// `f64` implement [`Element`](super::Element).
     pub trait Sealed: Sized + 'static {
         /// The best micro-kernel for this CPU.
         fn kernel() -> &'static MicroKernel<Self>;
@@ -70,7 +70,7 @@ impl_sealed!(f64, kernel::best_f64, BLOCKING_F64);
 /// The trait is sealed: kernels are written and tested for exactly these two
 /// types. The methods are the handful of math functions the book's layers
 /// need, so generic code never has to name `f32` or `f64`.
-pub trait Float:
+pub trait Element:
     sealed::Sealed
     + Copy
     + Default
@@ -98,6 +98,9 @@ pub trait Float:
     const ONE: Self;
     /// The type's name, `"f32"` or `"f64"`, for messages.
     const NAME: &'static str;
+    /// Which of the two types this is, for code that stores or converts
+    /// elements (a file format's type tag).
+    const KIND: ElementKind;
     /// The machine epsilon: the gap between 1 and the next value.
     const EPSILON: f64;
 
@@ -123,12 +126,38 @@ pub trait Float:
     fn is_finite(self) -> bool;
 }
 
+/// Which element type a generic `E: Element` is (see [`Element::KIND`]).
+///
+/// ```
+/// use katachi::par::{Element, ElementKind};
+/// assert_eq!(<f64 as Element>::KIND, ElementKind::F64);
+/// assert_eq!(ElementKind::F32.bytes(), 4);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ElementKind {
+    /// `f32`, IEEE 754 single precision.
+    F32,
+    /// `f64`, IEEE 754 double precision.
+    F64,
+}
+
+impl ElementKind {
+    /// Bytes one element takes.
+    pub const fn bytes(self) -> usize {
+        match self {
+            ElementKind::F32 => 4,
+            ElementKind::F64 => 8,
+        }
+    }
+}
+
 macro_rules! impl_float {
-    ($t:ident) => {
-        impl Float for $t {
+    ($t:ident, $kind:ident) => {
+        impl Element for $t {
             const ZERO: Self = 0.0;
             const ONE: Self = 1.0;
             const NAME: &'static str = stringify!($t);
+            const KIND: ElementKind = ElementKind::$kind;
             const EPSILON: f64 = $t::EPSILON as f64;
 
             #[inline]
@@ -175,5 +204,5 @@ macro_rules! impl_float {
     };
 }
 
-impl_float!(f32);
-impl_float!(f64);
+impl_float!(f32, F32);
+impl_float!(f64, F64);

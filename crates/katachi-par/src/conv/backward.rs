@@ -1,0 +1,177 @@
+//! The backward pass: the filters' and biases' gradients, summed in fixed
+//! groups of images, and the input's gradient by col2im.
+
+use rayon::prelude::*;
+
+use super::ConvDims;
+use super::im2col::{col2im, im2col};
+use crate::extent::check_len;
+use crate::{Accum, Element, MatMut, MatRef, Par, gemm};
+
+/// Images summed into one partial `dW` before partials are added in order.
+/// Fixed, so the order of additions does not depend on the thread count.
+const IMAGES_PER_PARTIAL: usize = 8;
+
+/// `dw ← Σ_n dY_n · col_nᵀ` and `db ← Σ dY`, from the input `x` of the
+/// forward pass (its im2col matrices are recomputed, see [`forward`]) and
+/// the upstream gradient `dy` (`batch · filters · positions`). Overwrites
+/// `dw` and `db`.
+///
+/// # Panics
+/// If a slice's length does not match `dims`.
+#[track_caller]
+pub fn param_grads<E: Element>(
+    x: &[E],
+    dy: &[E],
+    dw: &mut [E],
+    db: &mut [E],
+    dims: &ConvDims,
+    par: Par,
+) {
+    (E::kernels().conv_param_grads)(x, dy, dw, db, dims, par)
+}
+
+/// The body of [param_grads], instantiated here for each element type.
+pub(crate) fn param_grads_impl<E: Element>(
+    x: &[E],
+    dy: &[E],
+    dw: &mut [E],
+    db: &mut [E],
+    dims: &ConvDims,
+    par: Par,
+) {
+    let (patch, positions, filters) = (dims.patch(), dims.positions(), dims.filters);
+    check_len("convolution", "x", x.len(), dims.batch * dims.image_len());
+    check_len(
+        "convolution",
+        "dy",
+        dy.len(),
+        dims.batch * filters * positions,
+    );
+    check_len("convolution", "dw", dw.len(), filters * patch);
+    check_len("convolution", "db", db.len(), filters);
+    dw.fill(E::ZERO);
+    db.fill(E::ZERO);
+    if dims.batch == 0 || positions == 0 || filters == 0 {
+        return;
+    }
+    // One partial (dW then db) per group of images; each group adds its
+    // images in order, then the partials are added in group order.
+    let partial_len = filters * patch + filters;
+    let groups = dims.batch.div_ceil(IMAGES_PER_PARTIAL);
+    let mut partials = vec![E::ZERO; groups * partial_len];
+    let image_len = dims.image_len().max(1);
+    let (x_group, dy_group) = (
+        IMAGES_PER_PARTIAL * image_len,
+        IMAGES_PER_PARTIAL * filters * positions,
+    );
+    let group = |col: &mut Vec<E>, ((partial, x), dy): ((&mut [E], &[E]), &[E])| {
+        let (pdw, pdb) = partial.split_at_mut(filters * patch);
+        for (x, dy) in x
+            .chunks_exact(image_len)
+            .zip(dy.chunks_exact(filters * positions))
+        {
+            im2col(x, col, dims);
+            gemm(
+                MatMut::row_major(pdw, filters, patch),
+                Accum::Add,
+                MatRef::row_major(dy, filters, positions),
+                MatRef::row_major(col, patch, positions).t(),
+                Par::Seq,
+            );
+            for (s, row) in pdb.iter_mut().zip(dy.chunks_exact(positions)) {
+                *s += lane_sum(row);
+            }
+        }
+    };
+    let scratch = || vec![E::ZERO; patch * positions];
+    if par.split(2 * dims.flops()) {
+        partials
+            .par_chunks_mut(partial_len)
+            .zip(x.par_chunks(x_group))
+            .zip(dy.par_chunks(dy_group))
+            .for_each_init(scratch, group);
+    } else {
+        let mut col = scratch();
+        partials
+            .chunks_mut(partial_len)
+            .zip(x.chunks(x_group))
+            .zip(dy.chunks(dy_group))
+            .for_each(|task| group(&mut col, task));
+    }
+    for partial in partials.chunks_exact(partial_len) {
+        let (pdw, pdb) = partial.split_at(filters * patch);
+        dw.iter_mut().zip(pdw).for_each(|(d, &p)| *d += p);
+        db.iter_mut().zip(pdb).for_each(|(d, &p)| *d += p);
+    }
+}
+
+/// `dx ← col2im(Wᵀ · dY_n)` for every image: the gradient of the input.
+/// Overwrites `dx` (`batch · image_len`).
+///
+/// # Panics
+/// If a slice's length does not match `dims`.
+#[track_caller]
+pub fn input_grad<E: Element>(w: &[E], dy: &[E], dx: &mut [E], dims: &ConvDims, par: Par) {
+    (E::kernels().conv_input_grad)(w, dy, dx, dims, par)
+}
+
+/// The body of [input_grad], instantiated here for each element type.
+pub(crate) fn input_grad_impl<E: Element>(
+    w: &[E],
+    dy: &[E],
+    dx: &mut [E],
+    dims: &ConvDims,
+    par: Par,
+) {
+    let (patch, positions, filters) = (dims.patch(), dims.positions(), dims.filters);
+    check_len("convolution", "w", w.len(), filters * patch);
+    check_len(
+        "convolution",
+        "dy",
+        dy.len(),
+        dims.batch * filters * positions,
+    );
+    check_len("convolution", "dx", dx.len(), dims.batch * dims.image_len());
+    dx.fill(E::ZERO);
+    if dims.batch == 0 || positions == 0 || filters == 0 || dims.image_len() == 0 {
+        return;
+    }
+    let image = |dcol: &mut Vec<E>, (dx, dy): (&mut [E], &[E])| {
+        gemm(
+            MatMut::row_major(dcol, patch, positions),
+            Accum::Replace,
+            MatRef::row_major(w, filters, patch).t(),
+            MatRef::row_major(dy, filters, positions),
+            Par::Seq,
+        );
+        col2im(dcol, dx, dims);
+    };
+    let scratch = || vec![E::ZERO; patch * positions];
+    if par.split(dims.flops()) {
+        dx.par_chunks_mut(dims.image_len())
+            .zip(dy.par_chunks(filters * positions))
+            .for_each_init(scratch, image);
+    } else {
+        let mut dcol = scratch();
+        dx.chunks_mut(dims.image_len())
+            .zip(dy.chunks(filters * positions))
+            .for_each(|pair| image(&mut dcol, pair));
+    }
+}
+
+/// The sum of `v`, in eight interleaved lanes (so the compiler can keep
+/// them in one vector register), combined in a fixed order.
+pub(super) fn lane_sum<E: Element>(v: &[E]) -> E {
+    const LANES: usize = 8;
+    let mut lanes = [E::ZERO; LANES];
+    let chunks = v.chunks_exact(LANES);
+    let tail = chunks.remainder().iter().fold(E::ZERO, |acc, &x| acc + x);
+    for chunk in chunks {
+        for (lane, &x) in lanes.iter_mut().zip(chunk) {
+            *lane += x;
+        }
+    }
+    let [a, b, c, d, e, f, g, h] = lanes;
+    ((a + b) + (c + d)) + ((e + f) + (g + h)) + tail
+}

@@ -1,0 +1,180 @@
+//! im2col and col2im: one image's windows as the columns of a matrix, and
+//! back (adding where windows overlap).
+
+use super::ConvDims;
+use crate::Element;
+use crate::extent::check_len;
+
+/// Lays out one image `x` (`channels × height × width`) as the `patch ×
+/// positions` matrix `col`: row `(c·k + i)·k + j` holds input `(c, oy·s + i
+/// − p, ox·s + j − p)` at column `oy·out_width + ox`, zero in the padding.
+///
+/// # Panics
+/// If a slice's length does not match `dims` (its `batch` is ignored).
+///
+/// ```
+/// use katachi::par::conv::{im2col, ConvDims};
+/// // One 3×3 channel, 2×2 kernel: four positions, four rows.
+/// let dims = ConvDims { batch: 1, channels: 1, height: 3, width: 3, filters: 1, kernel: 2, stride: 1, padding: 0 };
+/// let x = [1.0_f32, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0];
+/// let mut col = [0.0; 16];
+/// im2col(&x, &mut col, &dims);
+/// assert_eq!(&col[..4], &[1.0, 2.0, 4.0, 5.0]); // top-left of each window
+/// assert_eq!(&col[12..], &[5.0, 6.0, 8.0, 9.0]); // bottom-right
+/// ```
+#[track_caller]
+pub fn im2col<E: Element>(x: &[E], col: &mut [E], dims: &ConvDims) {
+    (E::kernels().im2col)(x, col, dims)
+}
+
+/// The body of [im2col], instantiated here for each element type.
+pub(crate) fn im2col_impl<E: Element>(x: &[E], col: &mut [E], dims: &ConvDims) {
+    check_len("convolution", "an image", x.len(), dims.image_len());
+    check_len(
+        "convolution",
+        "an image's col",
+        col.len(),
+        dims.patch() * dims.positions(),
+    );
+    let (out_w, positions) = (dims.out_width(), dims.positions());
+    let mut rows = col.chunks_exact_mut(positions);
+    for plane in x.chunks_exact(dims.height * dims.width) {
+        for i in 0..dims.kernel {
+            for j in 0..dims.kernel {
+                let row = rows.next().expect("patch rows");
+                let columns = valid_columns(out_w, j, dims);
+                for (oy, out) in row.chunks_exact_mut(out_w).enumerate() {
+                    match input_index(oy, i, dims.stride, dims.padding, dims.height) {
+                        Some(y) => gather_row(
+                            &plane[y * dims.width..][..dims.width],
+                            out,
+                            columns,
+                            j,
+                            dims,
+                        ),
+                        None => out.fill(E::ZERO),
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The inverse scatter of [`im2col`]: adds each element of `col` onto the
+/// input position it was read from, into one image `x` (which the caller
+/// zeroes first). Windows that overlap add up, as the gradient requires.
+///
+/// # Panics
+/// As [`im2col`].
+#[track_caller]
+pub fn col2im<E: Element>(col: &[E], x: &mut [E], dims: &ConvDims) {
+    (E::kernels().col2im)(col, x, dims)
+}
+
+/// The body of [col2im], instantiated here for each element type.
+pub(crate) fn col2im_impl<E: Element>(col: &[E], x: &mut [E], dims: &ConvDims) {
+    check_len("convolution", "an image", x.len(), dims.image_len());
+    check_len(
+        "convolution",
+        "an image's col",
+        col.len(),
+        dims.patch() * dims.positions(),
+    );
+    let (out_w, positions) = (dims.out_width(), dims.positions());
+    let mut rows = col.chunks_exact(positions);
+    for plane in x.chunks_exact_mut(dims.height * dims.width) {
+        for i in 0..dims.kernel {
+            for j in 0..dims.kernel {
+                let row = rows.next().expect("patch rows");
+                let columns = valid_columns(out_w, j, dims);
+                for (oy, src) in row.chunks_exact(out_w).enumerate() {
+                    if let Some(y) = input_index(oy, i, dims.stride, dims.padding, dims.height) {
+                        scatter_row(
+                            src,
+                            &mut plane[y * dims.width..][..dims.width],
+                            columns,
+                            j,
+                            dims,
+                        );
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The input coordinate read by output coordinate `out` at kernel offset
+/// `offset`, or `None` in the padding.
+fn input_index(
+    out: usize,
+    offset: usize,
+    stride: usize,
+    padding: usize,
+    extent: usize,
+) -> Option<usize> {
+    (out * stride + offset)
+        .checked_sub(padding)
+        .filter(|&i| i < extent)
+}
+
+/// The output columns `lo..hi` whose input column `ox·s + j − p` lies
+/// inside `0..width`, for kernel column `j`: the others read padding.
+fn valid_columns(out_w: usize, j: usize, dims: &ConvDims) -> (usize, usize) {
+    let (s, p, w) = (dims.stride, dims.padding, dims.width);
+    // ox·s + j ≥ p  ⇔  ox ≥ ⌈(p − j) / s⌉.
+    let lo = p.saturating_sub(j).div_ceil(s).min(out_w);
+    // ox·s + j − p ≤ w − 1  ⇔  ox ≤ ⌊(w − 1 + p − j) / s⌋.
+    let hi = match (w + p).checked_sub(j + 1) {
+        Some(last) => (last / s + 1).min(out_w),
+        None => 0,
+    };
+    (lo, hi.max(lo))
+}
+
+/// One output row of a col row: `out[ox] = line[ox·s + j − p]`, zero in
+/// the padding.
+fn gather_row<E: Element>(
+    line: &[E],
+    out: &mut [E],
+    (lo, hi): (usize, usize),
+    j: usize,
+    dims: &ConvDims,
+) {
+    out[..lo].fill(E::ZERO);
+    out[hi..].fill(E::ZERO);
+    if lo == hi {
+        return;
+    }
+    let first = lo * dims.stride + j - dims.padding;
+    if dims.stride == 1 {
+        out[lo..hi].copy_from_slice(&line[first..first + (hi - lo)]);
+    } else {
+        for (o, &v) in out[lo..hi]
+            .iter_mut()
+            .zip(line[first..].iter().step_by(dims.stride))
+        {
+            *o = v;
+        }
+    }
+}
+
+/// The adjoint of [`gather_row`]: `line[ox·s + j − p] += src[ox]`.
+fn scatter_row<E: Element>(
+    src: &[E],
+    line: &mut [E],
+    (lo, hi): (usize, usize),
+    j: usize,
+    dims: &ConvDims,
+) {
+    if lo == hi {
+        return;
+    }
+    let first = lo * dims.stride + j - dims.padding;
+    for (l, &v) in line[first..]
+        .iter_mut()
+        .step_by(dims.stride)
+        .zip(&src[lo..hi])
+    {
+        *l += v;
+    }
+}
