@@ -33,8 +33,8 @@ pub use katachi_core::layer::Network;
 #[doc(no_inline)]
 pub use katachi_core::prelude::*;
 pub use katachi_core::{
-    Element, Error, Labels, Result, checkpoint, data, func, grad, init, layer, optim, param, shape,
-    tensor, train,
+    Element, Error, Labels, Result, check, checkpoint, data, func, grad, init, layer, optim, param,
+    shape, tensor, train,
 };
 #[doc(inline)]
 pub use katachi_derive::Network;

@@ -29,14 +29,15 @@ use std::path::Path;
 use safetensors::SafeTensors;
 use safetensors::tensor::{Dtype, TensorView};
 
+use katachi_par::{Element, ElementKind};
+
+use crate::error::{Error, Result};
 use crate::param::{ParamPath, Parameters};
-use crate::{Element, Error, Result};
 
 fn dtype<E: Element>() -> Dtype {
-    if E::NAME == "f32" {
-        Dtype::F32
-    } else {
-        Dtype::F64
+    match E::KIND {
+        ElementKind::F32 => Dtype::F32,
+        ElementKind::F64 => Dtype::F64,
     }
 }
 
@@ -279,7 +280,9 @@ fn duplicate_name(bytes: &[u8]) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::prelude::*;
+    use crate::error::Error;
+    use crate::init::Init;
+    use crate::layer::{Affine, Relu};
 
     fn temp(name: &str) -> std::path::PathBuf {
         std::env::temp_dir().join(format!(

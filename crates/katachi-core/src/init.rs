@@ -1,31 +1,29 @@
 //! Initialisers (the book's chapter 6): how weights start.
 //!
-//! Every parameter carries a [`Role`]: weights are drawn from `N(0, σ²)`
+//! Every parameter carries a [`Role`](crate::param::Role): weights are drawn from `N(0, σ²)`
 //! with σ chosen by [`Init`], biases start at zero. Initialising walks the
 //! parameters in their fixed visiting order with one seeded generator, so the
 //! same seed always gives the same network.
 //!
-//! One rule for the whole network is [`Parameters::init`]; a rule per layer
-//! is [`initialize`] on each field, drawing from one generator:
+//! One rule for the whole network is
+//! [`Parameters::init`](crate::param::Parameters::init); a rule per layer is
+//! [`Parameters::initialize`](crate::param::Parameters::initialize) on each
+//! field, drawing from one generator:
 //!
 //! ```
 //! use katachi::init::{self, Init};
 //! use katachi::prelude::*;
 //! let mut net = (Affine::<784, 100>::zeros(), Relu::<f32>::new(), Affine::<100, 10>::zeros());
 //! let mut rng = init::seeded_rng(7);
-//! init::initialize(&mut net.0, Init::He, &mut rng); // before a ReLU
-//! init::initialize(&mut net.2, Init::Xavier, &mut rng); // before softmax
+//! net.0.initialize(Init::He, &mut rng); // before a ReLU
+//! net.2.initialize(Init::Xavier, &mut rng); // before softmax
 //! let rms = |w: &[f32]| (w.iter().map(|v| v * v).sum::<f32>() / w.len() as f32).sqrt();
 //! assert!((rms(net.0.weight.value.as_slice()) - (2.0f32 / 784.0).sqrt()).abs() < 0.002);
 //! assert!((rms(net.2.weight.value.as_slice()) - 0.1).abs() < 0.01);
 //! ```
 
-use rand::{Rng, SeedableRng};
+use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
-use rand_distr::{Distribution, StandardNormal};
-
-use crate::Element;
-use crate::param::{ParamPath, Parameters, Role};
 
 /// How weights are drawn: `N(0, σ²)` with σ from one of the book's rules.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -68,7 +66,7 @@ impl Init {
 }
 
 /// The generator a stochastic layer draws from (see
-/// [`Parameters::visit_rngs`]): ChaCha8, as for initialisation.
+/// [`Parameters::visit_rngs`](crate::param::Parameters::visit_rngs)): ChaCha8, as for initialisation.
 pub type LayerRng = ChaCha8Rng;
 
 /// The generator behind seeded initialisation: ChaCha8, whose stream for a
@@ -100,20 +98,4 @@ pub fn layer_rng(seed: u64, path: &str) -> LayerRng {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     rng.set_stream(stream);
     rng
-}
-
-/// Initialises every parameter of `params` by its role, drawing from `rng`.
-pub fn initialize<P: Parameters + ?Sized>(params: &mut P, init: Init, rng: &mut impl Rng) {
-    params.visit_mut(&ParamPath::ROOT, &mut |_, p| match p.role {
-        Role::Weight { fan_in } => {
-            let std = init.std(fan_in);
-            for v in p.value.iter_mut() {
-                let z: f64 = StandardNormal.sample(rng);
-                *v = P::Elem::from_f64(z * std);
-            }
-        }
-        Role::Bias => p.value.fill(P::Elem::ZERO),
-        Role::Scale => p.value.fill(P::Elem::ONE),
-        Role::Buffer { init } => p.value.fill(P::Elem::from_f64(init)),
-    });
 }

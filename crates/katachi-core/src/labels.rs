@@ -2,7 +2,9 @@
 
 use crate::shape::{Batch, Const};
 use crate::tensor::Tensor;
-use crate::{Element, Error, Result};
+use katachi_par::Element;
+
+use crate::error::{Error, Result};
 
 /// Integer class labels, each checked once to be below `N`.
 ///

@@ -4,6 +4,7 @@
 //! | module | what it holds | the book |
 //! |---|---|---|
 //! | [`shape`] | shapes as types: `Const<N>` and runtime `usize` extents | — |
+//! | [`check`] | how layers tell the compiler what they take and give | — |
 //! | [`tensor`] | `Tensor<S, E>`: constructors, rows, map/zip, matmul, reductions | ch. 1 |
 //! | [`func`] | step, sigmoid, ReLU, tanh, softmax, losses, accuracy | ch. 3–4 |
 //! | [`grad`] | numerical differentiation, gradient descent, gradient check | ch. 4–5 |
@@ -30,6 +31,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod check;
 pub mod checkpoint;
 pub mod data;
 mod error;
@@ -44,7 +46,7 @@ pub mod shape;
 pub mod tensor;
 pub mod train;
 
-/// A tensor element: `f32` or `f64` (the kernels' sealed `Float`).
+/// A tensor element: `f32` or `f64` (sealed: the kernels are written for these two).
 ///
 /// Everything generic code needs comes with this one bound, the arithmetic
 /// and the math functions the book's layers use. A network generic over its
@@ -64,21 +66,24 @@ pub mod train;
 /// assert_eq!(net.predict(Tensor::zeros((3, Const))).dims(), [3, 1]);
 /// ```
 pub use error::{Error, Result};
-pub use katachi_par::Float as Element;
+pub use katachi_par::Element;
 pub use labels::Labels;
 
 /// Everything a typical program needs, in one import.
 pub mod prelude {
+    pub use crate::check::{FixedInput, Signature};
+    pub use crate::error::Error;
     pub use crate::grad::{gradient_check, numerical_gradient};
     pub use crate::init::Init;
+    pub use crate::labels::Labels;
+    pub use crate::layer::Network;
     pub use crate::layer::{
         Add, Affine, BatchNorm, Conv2d, Dropout, Flatten, IdentityWithLoss, Layer, Loss,
         LossBackward, MaxPool2d, Mul, Relu, Sigmoid, SoftmaxWithLoss, Tanh, backprop,
     };
-    pub use crate::layer::{FixedInput, Network, Signature};
     pub use crate::optim::{AdaGrad, Adam, Momentum, Optimizer, RmsProp, Sgd};
     pub use crate::param::{Mode, Param, ParamPath, Parameters};
     pub use crate::shape::{Batch, Const, Dim, Nchw, Rank0, Rank1, Rank2, Rank3, Rank4, Shape};
     pub use crate::tensor::Tensor;
-    pub use crate::{Element, Error, Labels};
+    pub use katachi_par::Element;
 }

@@ -7,7 +7,11 @@
 
 use std::fmt;
 
-use crate::Element;
+use katachi_par::Element;
+use rand::RngCore;
+use rand_distr::{Distribution, StandardNormal};
+
+use crate::init::{Init, LayerRng, layer_rng, seeded_rng};
 use crate::shape::Shape;
 use crate::tensor::Tensor;
 
@@ -244,7 +248,7 @@ pub trait Parameters {
     fn visit_rngs(
         &mut self,
         path: &ParamPath<'_>,
-        f: &mut dyn FnMut(&ParamPath<'_>, &mut crate::init::LayerRng),
+        f: &mut dyn FnMut(&ParamPath<'_>, &mut LayerRng),
     ) {
         let _ = (path, f);
     }
@@ -270,7 +274,7 @@ pub trait Parameters {
         Self: Sized,
     {
         self.visit_rngs(&ParamPath::ROOT, &mut |path, rng| {
-            *rng = crate::init::layer_rng(seed, &path.to_string());
+            *rng = layer_rng(seed, &path.to_string());
         });
     }
 
@@ -288,12 +292,41 @@ pub trait Parameters {
     /// assert_eq!(a.weight.value, b.weight.value);
     /// assert!(a.weight.value.as_slice().iter().any(|&w| w != 0.0));
     /// ```
-    fn init(&mut self, init: crate::init::Init, seed: u64)
+    fn init(&mut self, init: Init, seed: u64)
     where
         Self: Sized,
     {
-        crate::init::initialize(self, init, &mut crate::init::seeded_rng(seed));
+        self.initialize(init, &mut seeded_rng(seed));
         self.reseed(seed);
+    }
+
+    /// Initialises every parameter by its [`Role`] as [`Parameters::init`]
+    /// does, drawing from `rng` and leaving the stochastic layers' streams
+    /// alone: a rule per layer, from one generator (see [`init`](crate::init)).
+    ///
+    /// ```
+    /// use katachi::prelude::*;
+    /// let mut rng = katachi::init::seeded_rng(3);
+    /// let mut layer = Affine::<100, 10, f64>::zeros();
+    /// layer.initialize(Init::Normal { std: 2.0 }, &mut rng);
+    /// let w = layer.weight.value.as_slice();
+    /// let var = w.iter().map(|v| v * v).sum::<f64>() / w.len() as f64;
+    /// assert!((var.sqrt() - 2.0).abs() < 0.1);
+    /// assert!(layer.bias.value.as_slice().iter().all(|&b| b == 0.0));
+    /// ```
+    fn initialize(&mut self, init: Init, rng: &mut dyn RngCore) {
+        self.visit_mut(&ParamPath::ROOT, &mut |_, p| match p.role {
+            Role::Weight { fan_in } => {
+                let std = init.std(fan_in);
+                for v in p.value.iter_mut() {
+                    let z: f64 = StandardNormal.sample(&mut *rng);
+                    *v = Self::Elem::from_f64(z * std);
+                }
+            }
+            Role::Bias => p.value.fill(Self::Elem::ZERO),
+            Role::Scale => p.value.fill(Self::Elem::ONE),
+            Role::Buffer { init } => p.value.fill(Self::Elem::from_f64(init)),
+        });
     }
 }
 

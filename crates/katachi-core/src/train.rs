@@ -9,7 +9,9 @@ use crate::optim::Optimizer;
 use crate::param::Parameters;
 use crate::shape::{Batch, Shape};
 use crate::tensor::Tensor;
-use crate::{Element, Error, Result};
+use katachi_par::Element;
+
+use crate::error::{Error, Result};
 
 /// Rows predicted at once by [`evaluate`]: bounds memory, not results.
 const EVAL_CHUNK: usize = 1000;
@@ -188,8 +190,14 @@ impl<S: Shape, const C: usize, E: Element> Images<S, C, E> for (Tensor<S, E>, La
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::Error;
+    use crate::init::Init;
+    use crate::labels::Labels;
+    use crate::layer::{Affine, Relu, SoftmaxWithLoss};
+    use crate::optim::Adam;
     use crate::optim::Sgd;
-    use crate::prelude::*;
+    use crate::shape::Const;
+    use crate::tensor::Tensor;
 
     /// Ten 784-pixel images, label = which tenth of the row is lit.
     fn toy() -> Split<f32> {

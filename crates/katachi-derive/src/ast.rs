@@ -1,6 +1,9 @@
 //! The struct lifted into a small model, with everything that cannot be a
 //! network rejected at the narrowest span.
 
+use proc_macro2::TokenStream;
+use quote::{quote, quote_spanned};
+use syn::spanned::Spanned;
 use syn::{Data, DeriveInput, Fields, Ident, Type};
 
 use crate::attr::{self, ContainerAttrs};
@@ -14,6 +17,21 @@ pub(crate) struct Network<'a> {
     pub(crate) attrs: ContainerAttrs,
     /// The layer fields in declaration order (skipped fields left out).
     pub(crate) layers: Vec<LayerField<'a>>,
+}
+
+impl Network<'_> {
+    /// The representative input the shape checks start from, and that the
+    /// network reports through `FixedInput`: the declared one, or what the
+    /// first field takes.
+    pub(crate) fn input(&self) -> TokenStream {
+        match &self.attrs.input {
+            Some(ty) => quote!(#ty),
+            None => {
+                let first = self.layers[0].ty;
+                quote_spanned!(first.span()=> <#first as ::katachi::check::FixedInput>::Input)
+            }
+        }
+    }
 }
 
 /// One field that is a layer.

@@ -3,14 +3,14 @@
 //! `Network`, all inside one anonymous `const _: () = { ... };`.
 
 use proc_macro2::{Span, TokenStream};
-use quote::{format_ident, quote, quote_spanned};
+use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
-use syn::{
-    DeriveInput, GenericParam, Generics, Ident, WherePredicate, parse_quote, parse_quote_spanned,
-};
+use syn::{DeriveInput, Ident, parse_quote, parse_quote_spanned};
 
-use crate::ast::{LayerField, Network};
-use crate::{check, fallback};
+use crate::ast::Network;
+use crate::flow::{chain_bounds, flow_idents, with_flow};
+use crate::span::respan;
+use crate::{check, fallback, params};
 
 /// The whole expansion, or the errors plus stub impls.
 pub(crate) fn derive(input: &DeriveInput) -> TokenStream {
@@ -22,11 +22,7 @@ pub(crate) fn derive(input: &DeriveInput) -> TokenStream {
 
 fn expand(net: &Network<'_>) -> TokenStream {
     let layer = layer_impl(net);
-    let params = if net.is_concrete() {
-        concrete_parameters_impl(net)
-    } else {
-        parameters_impl(net)
-    };
+    let params = params::parameters_impl(net);
     let signature = signature_impl(net);
     let fixed = fixed_input_impl(net);
     let network = network_impl(net);
@@ -42,46 +38,6 @@ fn expand(net: &Network<'_>) -> TokenStream {
             #checks
         };
     }
-}
-
-/// One type parameter per value flowing between layers: `__KatachiX0` is the
-/// network's input, `__KatachiX{i}` what field `i` takes.
-fn flow_idents(n: usize) -> Vec<Ident> {
-    (0..n).map(|i| format_ident!("__KatachiX{}", i)).collect()
-}
-
-/// The struct's generics with the flow parameters appended.
-fn with_flow(generics: &Generics, flow: &[Ident]) -> Generics {
-    let mut g = generics.clone();
-    for x in flow {
-        g.params.push(GenericParam::Type(parse_quote!(#x)));
-    }
-    g
-}
-
-/// `F0: Trait<X0, Assoc = X1>, F1: Trait<X1, Assoc = X2>, …, Fn: Trait<Xn>`,
-/// each spanned at its field so an unsatisfied bound points there.
-fn chain_bounds(
-    layers: &[LayerField<'_>],
-    flow: &[Ident],
-    trait_path: TokenStream,
-    assoc: &str,
-) -> Vec<WherePredicate> {
-    let assoc = Ident::new(assoc, Span::call_site());
-    layers
-        .iter()
-        .enumerate()
-        .map(|(i, f)| {
-            let ty = f.ty;
-            let x = &flow[i];
-            match flow.get(i + 1) {
-                Some(next) => {
-                    parse_quote_spanned!(ty.span()=> #ty: #trait_path<#x, #assoc = #next>)
-                }
-                None => parse_quote_spanned!(ty.span()=> #ty: #trait_path<#x>),
-            }
-        })
-        .collect()
 }
 
 /// `Layer` for exactly the network's input: `__KatachiX0` is pinned to it by
@@ -102,7 +58,7 @@ fn layer_impl(net: &Network<'_>) -> TokenStream {
     let n = net.layers.len();
     let flow = flow_idents(n + 1);
     let layer = quote!(::katachi::layer::Layer);
-    let signature = quote!(::katachi::layer::Signature);
+    let signature = quote!(::katachi::check::Signature);
     let private = quote!(::katachi::__private);
     let mut generics = with_flow(&net.original.generics, &flow);
     let predicates = &mut generics.make_where_clause().predicates;
@@ -111,7 +67,7 @@ fn layer_impl(net: &Network<'_>) -> TokenStream {
         Some(ty) => predicates.push(parse_quote!(#input: #private::Is<#ty>)),
         None => {
             let first = net.layers[0].ty;
-            predicates.push(parse_quote_spanned!(first.span()=> for<'__katachi> #first: ::katachi::layer::FixedInput<Input = #input>));
+            predicates.push(parse_quote_spanned!(first.span()=> for<'__katachi> #first: ::katachi::check::FixedInput<Input = #input>));
         }
     }
     for (i, f) in net.layers.iter().enumerate() {
@@ -183,80 +139,11 @@ fn layer_impl(net: &Network<'_>) -> TokenStream {
     }
 }
 
-/// `Parameters` for a struct without generics: the element type is the
-/// input's, and each field is visited through `__private::ParamsOf`, a stub
-/// where the field's element type differs (a mismatch the shape checks
-/// report, once) so that code using the network adds no errors.
-fn concrete_parameters_impl(net: &Network<'_>) -> TokenStream {
-    let ident = &net.original.ident;
-    let params = quote!(::katachi::param::Parameters);
-    let private = quote!(::katachi::__private);
-    let input = check::respan(network_input(net), net.layers[0].ty.span());
-    let visits = |method: &str, wrap: &str, recv: TokenStream| -> Vec<TokenStream> {
-        let method = Ident::new(method, Span::call_site());
-        let wrap = Ident::new(wrap, Span::call_site());
-        net.layers
-            .iter()
-            .map(|f| {
-                let (ty, member) = (f.ty, f.ident);
-                let name = member.to_string();
-                quote_spanned!(ty.span()=> (&#private::#wrap::<#ty, Self::Elem>::new(#recv self.#member)).#method(&path.child(#name), f);)
-            })
-            .collect()
-    };
-    let visit = visits("visit", "ParamsOf", quote!(&));
-    let visit_mut = visits("visit_mut", "ParamsOfMut", quote!(&mut));
-    let visit_rngs = visits("visit_rngs", "ParamsOfMut", quote!(&mut));
-    let set_mode = net.layers.iter().map(|f| {
-        let (ty, member) = (f.ty, f.ident);
-        quote_spanned!(ty.span()=> (&#private::ParamsOfMut::<#ty, Self::Elem>::new(&mut self.#member)).set_mode(mode);)
-    });
-    let uses = quote!(use #private::calls::*;);
-    quote! {
-        #[automatically_derived]
-        impl #params for #ident {
-            type Elem = #private::Elem<#input>;
-
-            fn visit(
-                &self,
-                path: &::katachi::param::ParamPath<'_>,
-                f: &mut dyn ::core::ops::FnMut(&::katachi::param::ParamPath<'_>, ::katachi::param::ParamView<'_, Self::Elem>),
-            ) {
-                #uses
-                #(#visit)*
-            }
-
-            fn visit_mut(
-                &mut self,
-                path: &::katachi::param::ParamPath<'_>,
-                f: &mut dyn ::core::ops::FnMut(&::katachi::param::ParamPath<'_>, ::katachi::param::ParamMut<'_, Self::Elem>),
-            ) {
-                #uses
-                #(#visit_mut)*
-            }
-
-            fn set_mode(&mut self, mode: ::katachi::param::Mode) {
-                #uses
-                #(#set_mode)*
-            }
-
-            fn visit_rngs(
-                &mut self,
-                path: &::katachi::param::ParamPath<'_>,
-                f: &mut dyn ::core::ops::FnMut(&::katachi::param::ParamPath<'_>, &mut ::katachi::init::LayerRng),
-            ) {
-                #uses
-                #(#visit_rngs)*
-            }
-        }
-    }
-}
-
 fn signature_impl(net: &Network<'_>) -> TokenStream {
     let ident = &net.original.ident;
     let flow = flow_idents(net.layers.len());
     let mut generics = with_flow(&net.original.generics, &flow);
-    let signature = quote!(::katachi::layer::Signature);
+    let signature = quote!(::katachi::check::Signature);
     generics.make_where_clause().predicates.extend(chain_bounds(
         &net.layers,
         &flow,
@@ -277,96 +164,6 @@ fn signature_impl(net: &Network<'_>) -> TokenStream {
     }
 }
 
-/// Bounds that must hold for an impl, written `for<'__k> T: Trait` so that a
-/// field that is not a layer is reported once, by the shape checks, at the
-/// field; a plain bound on a concrete type would be a second error here.
-fn deferred(ty: &syn::Type, bound: TokenStream) -> WherePredicate {
-    parse_quote_spanned!(ty.span()=> for<'__katachi> #ty: #bound)
-}
-
-fn parameters_impl(net: &Network<'_>) -> TokenStream {
-    let ident = &net.original.ident;
-    let params = quote!(::katachi::param::Parameters);
-    // The element type is an impl parameter pinned by every field's bound,
-    // not the projection `<First as Parameters>::Elem`: with the projection,
-    // a later field of the first field's type (`a: Affine<4, 4>, …, b:
-    // Affine<4, 4>`) makes a where-clause that normalises to itself, and
-    // rustc overflows (E0275).
-    let elem = format_ident!("__KatachiElem");
-    let mut generics = with_flow(&net.original.generics, std::slice::from_ref(&elem));
-    let predicates = &mut generics.make_where_clause().predicates;
-    predicates.push(parse_quote!(#elem: ::katachi::Element));
-    for f in &net.layers {
-        predicates.push(deferred(f.ty, quote!(#params<Elem = #elem>)));
-    }
-    let (impl_generics, _, where_clause) = generics.split_for_impl();
-    let (_, ty_generics, _) = net.original.generics.split_for_impl();
-    let visits = |method: &str, recv: TokenStream| -> Vec<TokenStream> {
-        let method = Ident::new(method, Span::call_site());
-        net.layers
-            .iter()
-            .map(|f| {
-                let (ty, member) = (f.ty, f.ident);
-                let name = member.to_string();
-                quote_spanned!(ty.span()=> <#ty as #params>::#method(#recv self.#member, &path.child(#name), f);)
-            })
-            .collect()
-    };
-    let visit = visits("visit", quote!(&));
-    let visit_mut = visits("visit_mut", quote!(&mut));
-    let set_mode = net.layers.iter().map(|f| {
-        let (ty, member) = (f.ty, f.ident);
-        quote_spanned!(ty.span()=> <#ty as #params>::set_mode(&mut self.#member, mode);)
-    });
-    let visit_rngs = visits("visit_rngs", quote!(&mut));
-    quote! {
-        #[automatically_derived]
-        impl #impl_generics #params for #ident #ty_generics #where_clause {
-            type Elem = #elem;
-
-            fn visit(
-                &self,
-                path: &::katachi::param::ParamPath<'_>,
-                f: &mut dyn ::core::ops::FnMut(&::katachi::param::ParamPath<'_>, ::katachi::param::ParamView<'_, Self::Elem>),
-            ) {
-                #(#visit)*
-            }
-
-            fn visit_mut(
-                &mut self,
-                path: &::katachi::param::ParamPath<'_>,
-                f: &mut dyn ::core::ops::FnMut(&::katachi::param::ParamPath<'_>, ::katachi::param::ParamMut<'_, Self::Elem>),
-            ) {
-                #(#visit_mut)*
-            }
-
-            fn set_mode(&mut self, mode: ::katachi::param::Mode) {
-                #(#set_mode)*
-            }
-
-            fn visit_rngs(
-                &mut self,
-                path: &::katachi::param::ParamPath<'_>,
-                f: &mut dyn ::core::ops::FnMut(&::katachi::param::ParamPath<'_>, &mut ::katachi::init::LayerRng),
-            ) {
-                #(#visit_rngs)*
-            }
-        }
-    }
-}
-
-/// The representative input the shape checks start from, and that the
-/// network reports through `FixedInput`.
-pub(crate) fn network_input(net: &Network<'_>) -> TokenStream {
-    match &net.attrs.input {
-        Some(ty) => quote!(#ty),
-        None => {
-            let first = net.layers[0].ty;
-            quote_spanned!(first.span()=> <#first as ::katachi::layer::FixedInput>::Input)
-        }
-    }
-}
-
 fn fixed_input_impl(net: &Network<'_>) -> TokenStream {
     let ident = &net.original.ident;
     let (_, ty_generics, _) = net.original.generics.split_for_impl();
@@ -375,7 +172,7 @@ fn fixed_input_impl(net: &Network<'_>) -> TokenStream {
             let (impl_generics, _, where_clause) = net.original.generics.split_for_impl();
             quote! {
                 #[automatically_derived]
-                impl #impl_generics ::katachi::layer::FixedInput for #ident #ty_generics #where_clause {
+                impl #impl_generics ::katachi::check::FixedInput for #ident #ty_generics #where_clause {
                     type Input = #ty;
                 }
             }
@@ -386,13 +183,13 @@ fn fixed_input_impl(net: &Network<'_>) -> TokenStream {
             // as the shape checks give, and rustc reports it once.
             let first = net.layers[0].ty;
             let (impl_generics, _, where_clause) = net.original.generics.split_for_impl();
-            let input = check::respan(
-                quote!(<#first as ::katachi::layer::FixedInput>::Input),
+            let input = respan(
+                quote!(<#first as ::katachi::check::FixedInput>::Input),
                 first.span(),
             );
             quote! {
                 #[automatically_derived]
-                impl #impl_generics ::katachi::layer::FixedInput for #ident #ty_generics #where_clause {
+                impl #impl_generics ::katachi::check::FixedInput for #ident #ty_generics #where_clause {
                     type Input = #input;
                 }
             }

@@ -14,6 +14,9 @@ mod check;
 mod ctxt;
 mod expand;
 mod fallback;
+mod flow;
+mod params;
+mod span;
 
 use proc_macro::TokenStream;
 

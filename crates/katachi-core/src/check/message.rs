@@ -1,6 +1,6 @@
 //! Messages built by the compiler, for shape checks that run in constants.
 
-use super::Shape;
+use crate::shape::Shape;
 
 /// Bytes a message holds; longer ones are cut.
 const CAPACITY: usize = 480;

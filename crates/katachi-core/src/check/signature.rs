@@ -1,19 +1,21 @@
 //! What a layer takes and gives, as types, for compile-time shape checks.
 //!
-//! [`Layer`](super::Layer) says what a layer *does* with an input it accepts.
+//! [`Layer`] says what a layer *does* with an input it accepts.
 //! [`Signature`] says what it *would* accept and give when some `X` arrives,
 //! even an `X` it rejects: `Affine<60, 10>` fed `[_, 50]` rows would accept
 //! `[_, 60]` and give `[_, 10]`. Comparing the accepted type with the arriving
 //! one is how `#[derive(Network)]` reports a mismatch at the field, naming
 //! both shapes, instead of an unsatisfied bound deep in a generic impl.
 
-use crate::Element;
-use crate::shape::{Const, Dim, Shape};
+use katachi_par::Element;
+
+use crate::layer::Layer;
+use crate::shape::Shape;
 use crate::tensor::Tensor;
 
 /// The input a layer accepts and the output it gives when `X` arrives.
 ///
-/// Implement it next to [`Layer`](super::Layer) for a custom layer that
+/// Implement it next to [`Layer`] for a custom layer that
 /// should go inside a `#[derive(Network)]` struct. It must be total: defined
 /// for every `X` of the form the layer works on, including the wrong widths.
 /// The layer must implement `Layer<Self::Input>` with `Out =
@@ -59,34 +61,63 @@ impl<S: Shape, E: Element> HasSample for Tensor<S, E> {
     type Elem = E;
 }
 
-impl<B: Dim, D: Dim, E2: Element, const I: usize, const O: usize, E: Element>
-    Signature<Tensor<(B, D), E2>> for super::Affine<I, O, E>
+/// Compiles only when layer `L`, where `X` arrives, gives what its
+/// [`Signature`] promises: `L: Layer<Input>` with `Out = Output`. A layer
+/// that promised one shape and produced another would pass the network's
+/// checks and then fail to build inside it; this names the layer instead.
+/// Call it in a `const` for each input form the layer works on:
+///
+/// ```
+/// use katachi::check::signature_agrees;
+/// use katachi::prelude::*;
+/// const _: () = signature_agrees::<Relu, Tensor<Rank2<2, 3>>>();
+/// const _: () = signature_agrees::<MaxPool2d<2>, Tensor<Nchw<3, 8, 8>>>();
+/// ```
+pub const fn signature_agrees<L, X>()
+where
+    L: Signature<X> + Layer<<L as Signature<X>>::Input, Out = <L as Signature<X>>::Output>,
 {
-    type Input = Tensor<(B, D::Expect<I>), E>;
-    type Output = Tensor<(B, Const<O>), E>;
 }
 
-/// Maps arriving where rows are due (a `Flatten` forgotten): the layer would
-/// take `[_, I]` rows, so the check reports both shapes, e.g. "`affine1`
-/// takes [_, 17280] but `conv1` produces [_, 30, 24, 24]".
-impl<B: Dim, C: Dim, H: Dim, W: Dim, E2: Element, const I: usize, const O: usize, E: Element>
-    Signature<Tensor<(B, C, H, W), E2>> for super::Affine<I, O, E>
-{
-    type Input = Tensor<(B, W::Expect<I>), E>;
-    type Output = Tensor<(B, Const<O>), E>;
-}
+#[cfg(test)]
+mod tests {
+    use super::signature_agrees;
+    use crate::layer::{
+        Affine, BatchNorm, Conv2d, Dropout, Flatten, MaxPool2d, Relu, Sigmoid, Tanh,
+    };
+    use crate::shape::{Batch, Const, Flat, Nchw, Rank2, Window};
+    use crate::tensor::Tensor;
 
-impl<const I: usize, const O: usize, E: Element> FixedInput for super::Affine<I, O, E> {
-    type Input = Tensor<(usize, Const<I>), E>;
-}
+    type Maps = Nchw<1, 28, 28>;
+    type Conv = Window<Const<28>, 5, 1, 0>;
+    type Pooled = Window<Conv, 2, 2, 0>;
+    type Rows = (usize, Flat<Const<30>, Pooled, Pooled>);
 
-macro_rules! shape_preserving {
-    ($($layer:ident),+) => {$(
-        impl<S: Shape, E2: Element, E: Element> Signature<Tensor<S, E2>> for super::$layer<E> {
-            type Input = Tensor<S, E>;
-            type Output = Tensor<S, E>;
-        }
-    )+};
-}
+    // Every built-in layer gives what its Signature promises, for each form
+    // of input it works on: plain rows, maps, and extents the compiler computes.
+    const _: () = signature_agrees::<Affine<784, 50>, Tensor<Batch<784>>>();
+    const _: () = signature_agrees::<Affine<4320, 10>, Tensor<Rows>>();
+    const _: () = signature_agrees::<Affine<2, 3, f64>, Tensor<Rank2<5, 2>, f64>>();
+    const _: () = signature_agrees::<Relu, Tensor<Maps>>();
+    const _: () = signature_agrees::<Sigmoid, Tensor<Batch<7>>>();
+    const _: () = signature_agrees::<Tanh<f64>, Tensor<Rank2<2, 2>, f64>>();
+    const _: () = signature_agrees::<Conv2d<1, 30, 5>, Tensor<Maps>>();
+    const _: () =
+        signature_agrees::<Conv2d<30, 8, 3, 2, 1>, Tensor<(usize, Const<30>, Conv, Conv)>>();
+    const _: () = signature_agrees::<MaxPool2d<2>, Tensor<(usize, Const<30>, Conv, Conv)>>();
+    const _: () = signature_agrees::<Flatten, Tensor<(usize, Const<30>, Pooled, Pooled)>>();
+    const _: () = signature_agrees::<BatchNorm<50>, Tensor<Batch<50>>>();
+    const _: () = signature_agrees::<BatchNorm<4320>, Tensor<Rows>>();
+    const _: () = signature_agrees::<Dropout, Tensor<Batch<50>>>();
+    const _: () = signature_agrees::<(Affine<4, 3>, Relu, Affine<3, 2>), Tensor<Batch<4>>>();
 
-shape_preserving!(Relu, Sigmoid, Tanh);
+    #[test]
+    fn built_in_layers_keep_their_promises() {
+        // The checks above run when this module compiles; here one value
+        // confirms a promised output shape by running the layer.
+        use crate::layer::Layer;
+        let mut conv = Conv2d::<1, 30, 5>::zeros();
+        let y = conv.forward(Tensor::<Maps>::zeros((2, Const, Const, Const)));
+        assert_eq!(y.dims(), [2, 30, 24, 24]);
+    }
+}

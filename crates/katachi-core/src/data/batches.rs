@@ -7,7 +7,9 @@ use rand_chacha::ChaCha8Rng;
 
 use crate::shape::Shape;
 use crate::tensor::Tensor;
-use crate::{Element, Error, Result};
+use katachi_par::Element;
+
+use crate::error::{Error, Result};
 
 /// Shuffled index batches over `n` examples.
 ///

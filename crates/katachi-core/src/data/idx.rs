@@ -19,7 +19,7 @@ use std::path::Path;
 
 use flate2::read::MultiGzDecoder;
 
-use crate::{Error, Result};
+use crate::error::{Error, Result};
 
 /// The IDX element-type byte for unsigned bytes, the only type MNIST uses.
 const UNSIGNED_BYTE: u8 = 0x08;

@@ -10,7 +10,9 @@ use super::idx::{Idx, not_a_file, read_idx};
 use crate::labels::Labels;
 use crate::shape::{Batch, Const};
 use crate::tensor::Tensor;
-use crate::{Element, Error, Result};
+use katachi_par::Element;
+
+use crate::error::{Error, Result};
 
 /// Pixels per image.
 const PIXELS: usize = 28 * 28;

@@ -5,9 +5,9 @@
 //! by the layers in [`crate::layer`]. The derivative is expressed through the
 //! output `y = f(x)`, which is all a layer has to keep for backward.
 
-use crate::Element;
 use crate::shape::Shape;
 use crate::tensor::Tensor;
+use katachi_par::Element;
 
 /// An element-wise function with a derivative that depends only on its output.
 pub trait Activation: Copy + Default + Send + Sync + 'static {
@@ -147,7 +147,8 @@ pub fn identity_grad<S: Shape, E: Element>(x: &Tensor<S, E>) -> Tensor<S, E> {
 mod tests {
     use super::*;
     use crate::grad::numerical_diff;
-    use crate::prelude::*;
+    use crate::shape::Rank1;
+    use crate::tensor::Tensor;
 
     fn probe() -> Tensor<Rank1<7>, f64> {
         Tensor::from([-3.0, -1.2, -0.3, 0.2, 0.7, 1.5, 4.0])

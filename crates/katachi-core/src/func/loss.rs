@@ -3,7 +3,9 @@
 
 use crate::shape::Shape;
 use crate::tensor::Tensor;
-use crate::{Element, Error, Result};
+use katachi_par::Element;
+
+use crate::error::{Error, Result};
 
 /// The `1e-7` the book adds inside the logarithm of cross-entropy so that a
 /// probability of exactly 0 gives a large loss rather than infinity.
@@ -167,8 +169,10 @@ fn rows_as<E: Element>(rows: usize) -> E {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::Error;
     use crate::grad::numerical_gradient;
-    use crate::prelude::*;
+    use crate::shape::{Rank1, Rank2};
+    use crate::tensor::Tensor;
 
     fn book_y(hot: usize) -> Tensor<Rank1<10>, f64> {
         // The book's y has 0.1 at both index 2 and index 7; one of them is 0.6.

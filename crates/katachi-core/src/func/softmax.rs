@@ -9,7 +9,9 @@ use katachi_par::{Par, softmax_xent};
 
 use crate::shape::Shape;
 use crate::tensor::Tensor;
-use crate::{Element, Result};
+use katachi_par::Element;
+
+use crate::error::Result;
 
 /// Softmax of each row (along the last axis).
 ///
@@ -28,7 +30,7 @@ pub fn softmax<S: Shape, E: Element>(x: &Tensor<S, E>) -> Tensor<S, E> {
 /// gradient): `dx = y ⊙ (dy − Σ_row dy ⊙ y)`, given the output `y`.
 ///
 /// # Errors
-/// [`crate::Error::Shape`] if `y` and `dy` have different runtime extents.
+/// [`crate::error::Error::Shape`] if `y` and `dy` have different runtime extents.
 pub fn softmax_backward<S: Shape, E: Element>(
     y: &Tensor<S, E>,
     dy: &Tensor<S, E>,
@@ -56,7 +58,8 @@ pub fn softmax_backward<S: Shape, E: Element>(
 mod tests {
     use super::*;
     use crate::grad::numerical_gradient;
-    use crate::prelude::*;
+    use crate::shape::{Rank1, Rank2};
+    use crate::tensor::Tensor;
 
     #[test]
     fn book_example_to_five_decimals() {

@@ -7,7 +7,9 @@ use super::numerical::H;
 use crate::init::LayerRng;
 use crate::layer::{Layer, Loss, backprop};
 use crate::param::{ParamPath, Parameters};
-use crate::{Element, Result};
+use katachi_par::Element;
+
+use crate::error::Result;
 
 /// How one parameter's backprop gradient compares with the numerical one.
 #[derive(Clone, Debug, PartialEq)]

@@ -1,8 +1,8 @@
 //! Central differences and gradient descent.
 
-use crate::Element;
 use crate::shape::Shape;
 use crate::tensor::Tensor;
+use katachi_par::Element;
 
 /// The book's step for numerical differentiation: small enough for accuracy,
 /// large enough that `f(x + h) − f(x − h)` does not vanish in rounding.
@@ -83,7 +83,9 @@ pub fn gradient_descent<S: Shape, E: Element>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::prelude::*;
+    use crate::grad::numerical_gradient;
+    use crate::shape::{Rank1, Rank2};
+    use crate::tensor::Tensor;
 
     fn function_2(x: &Tensor<Rank1<2>, f64>) -> f64 {
         x.as_slice().iter().map(|v| v * v).sum()

@@ -5,13 +5,14 @@ use katachi_par::affine::{self, AffineDims};
 use rand::Rng;
 
 use super::{Layer, NO_FORWARD};
-use crate::Element;
+use crate::check::{FixedInput, Signature, Width};
 use crate::init::Init;
 use crate::param::{
     Param, ParamMut, ParamPath, ParamView, Parameters, Role, visit_param, visit_param_mut,
 };
-use crate::shape::{Const, ConstDim, Derived, Dim, Expected, Rank1, Rank2, mismatch_message};
+use crate::shape::{Const, Dim, Rank1, Rank2};
 use crate::tensor::Tensor;
+use katachi_par::Element;
 
 /// The affine (fully connected) layer of chapter 5: `Y = X·W + b`.
 ///
@@ -82,7 +83,7 @@ impl<const I: usize, const O: usize, E: Element> Affine<I, O, E> {
     /// ```
     pub fn normal(rng: &mut impl Rng, std: f64) -> Self {
         let mut layer = Self::zeros();
-        crate::init::initialize(&mut layer, Init::Normal { std }, rng);
+        layer.initialize(Init::Normal { std }, rng);
         layer
     }
 
@@ -99,37 +100,6 @@ impl<const I: usize, const O: usize, E: Element> Default for Affine<I, O, E> {
     fn default() -> Self {
         Self::zeros()
     }
-}
-
-/// An extent `Affine<I, _>` takes as its rows: `Const<I>`, or a computed
-/// extent ([`Flat`](crate::shape::Flat), after a convolution) whose size
-/// the compiler checks to be `I`.
-#[diagnostic::on_unimplemented(
-    message = "a layer that takes rows of {I} numbers cannot take rows of `{Self}`",
-    label = "rows of another width",
-    note = "an `Affine<I, O>` takes `[batch, I]`; flatten 4-D activations with `Flatten` first"
-)]
-pub trait Width<const I: usize>: ConstDim {
-    /// Evaluates to `()`, or fails to compile when the size is not `I`.
-    const CHECK: ();
-}
-
-impl<const I: usize> Width<I> for Const<I> {
-    const CHECK: () = ();
-}
-
-/// A computed extent already compared with `I` where a network was
-/// checked (see [`Expected`]).
-impl<D: ConstDim, const I: usize> Width<I> for Expected<D, I> {
-    const CHECK: () = ();
-}
-
-impl<D: Derived, const I: usize> Width<I> for D {
-    const CHECK: () = if let Some(message) =
-        mismatch_message::<(usize, D), (usize, Const<I>)>("an `Affine` layer takes ", " but gets ")
-    {
-        panic!("{}", message.as_str())
-    };
 }
 
 impl<B: Dim, W: Width<I>, const I: usize, const O: usize, E: Element> Layer<Tensor<(B, W), E>>
@@ -214,6 +184,28 @@ impl<const I: usize, const O: usize, E: Element> Affine<I, O, E> {
             .filter(|x| x.len() == batch * I)
             .expect(NO_FORWARD)
     }
+}
+
+// What an affine layer takes and gives where rows, or maps, arrive.
+impl<B: Dim, D: Dim, E2: Element, const I: usize, const O: usize, E: Element>
+    Signature<Tensor<(B, D), E2>> for Affine<I, O, E>
+{
+    type Input = Tensor<(B, D::Expect<I>), E>;
+    type Output = Tensor<(B, Const<O>), E>;
+}
+
+/// Maps arriving where rows are due (a `Flatten` forgotten): the layer would
+/// take `[_, I]` rows, so the check reports both shapes, e.g. "`affine1`
+/// takes [_, 17280] but `conv1` produces [_, 30, 24, 24]".
+impl<B: Dim, C: Dim, H: Dim, W: Dim, E2: Element, const I: usize, const O: usize, E: Element>
+    Signature<Tensor<(B, C, H, W), E2>> for Affine<I, O, E>
+{
+    type Input = Tensor<(B, W::Expect<I>), E>;
+    type Output = Tensor<(B, Const<O>), E>;
+}
+
+impl<const I: usize, const O: usize, E: Element> FixedInput for Affine<I, O, E> {
+    type Input = Tensor<(usize, Const<I>), E>;
 }
 
 impl<const I: usize, const O: usize, E: Element> Parameters for Affine<I, O, E> {

@@ -1,14 +1,15 @@
 //! `BatchNorm<N>` (chapter 6): normalises each of `N` features over the
 //! batch, then scales and shifts by learned `γ` and `β`.
 
-use super::Width;
-use super::{Layer, NO_FORWARD, Signature};
-use crate::Element;
+use super::{Layer, NO_FORWARD};
+use crate::check::Signature;
+use crate::check::Width;
 use crate::param::{
     Mode, Param, ParamMut, ParamPath, ParamView, Parameters, Role, visit_param, visit_param_mut,
 };
 use crate::shape::{Const, Dim, Rank1};
 use crate::tensor::Tensor;
+use katachi_par::Element;
 
 /// Batch normalisation over rows of `N` features.
 ///
@@ -253,7 +254,10 @@ impl<const N: usize, E: Element> Parameters for BatchNorm<N, E> {
 mod tests {
     use super::*;
     use crate::grad::numerical_gradient;
-    use crate::prelude::*;
+    use crate::layer::BatchNorm;
+    use crate::param::Mode;
+    use crate::shape::Batch;
+    use crate::tensor::Tensor;
 
     fn x() -> Tensor<Batch<3>, f64> {
         Tensor::from_rows(&[

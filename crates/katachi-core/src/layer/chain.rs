@@ -18,7 +18,8 @@
 
 use rand_chacha::ChaCha8Rng;
 
-use super::{FixedInput, Layer, Signature};
+use super::Layer;
+use crate::check::{FixedInput, Signature};
 use crate::param::{Mode, ParamMut, ParamPath, ParamView, Parameters};
 
 /// `Layer`, `Signature`, `Parameters` and `FixedInput` for one tuple size.
@@ -81,7 +82,7 @@ macro_rules! chain {
         }
 
         /// Each element's parameters, under its index (`0.weight`).
-        impl<Elem: crate::Element, $($L,)+ $Last> Parameters for ($($L,)+ $Last)
+        impl<Elem: katachi_par::Element, $($L,)+ $Last> Parameters for ($($L,)+ $Last)
         where
             $($L: Parameters<Elem = Elem>,)+
             $Last: Parameters<Elem = Elem>,

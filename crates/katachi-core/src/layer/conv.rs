@@ -4,14 +4,15 @@ use katachi_par::Par;
 use katachi_par::conv::{self, ConvDims};
 use rand::Rng;
 
-use super::{Layer, NO_FORWARD, Signature};
-use crate::Element;
+use super::{Layer, NO_FORWARD};
+use crate::check::{Signature, WindowFits};
 use crate::init::Init;
 use crate::param::{
     Param, ParamMut, ParamPath, ParamView, Parameters, Role, visit_param, visit_param_mut,
 };
 use crate::shape::{Const, ConstDim, Dim, Rank1, Rank4, Shape, Window};
 use crate::tensor::Tensor;
+use katachi_par::Element;
 
 /// A 2-D convolution: `C_OUT` filters of `C_IN × K × K`, sliding with stride
 /// `S` over the input padded by `P` zeros on each side, plus a bias per
@@ -93,7 +94,7 @@ where
     /// `SimpleConvNet` uses `std = 0.01`).
     pub fn normal(rng: &mut impl Rng, std: f64) -> Self {
         let mut layer = Self::zeros();
-        crate::init::initialize(&mut layer, Init::Normal { std }, rng);
+        layer.initialize(Init::Normal { std }, rng);
         layer
     }
 
@@ -203,8 +204,7 @@ where
         x: &Tensor<(B, Const<C_IN>, H, W), E>,
         mut y: Vec<E>,
     ) -> (Tensor<ConvOut<B, C_OUT, H, W, K, S, P>, E>, ConvDims) {
-        let () =
-            super::window::Fits::<(B, Const<C_IN>, H, W), ConvOut<B, C_OUT, H, W, K, S, P>>::CHECK;
+        let () = WindowFits::<(B, Const<C_IN>, H, W), ConvOut<B, C_OUT, H, W, K, S, P>>::CHECK;
         let batch = x.shape().0;
         let dims = Self::conv_dims::<H, W>(batch.size());
         y.resize(batch.size() * C_OUT * dims.positions(), E::ZERO);

@@ -4,11 +4,12 @@
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-use super::{Layer, NO_FORWARD, Signature};
-use crate::Element;
+use super::{Layer, NO_FORWARD};
+use crate::check::Signature;
 use crate::param::{Mode, ParamMut, ParamPath, ParamView, Parameters};
 use crate::shape::Shape;
 use crate::tensor::Tensor;
+use katachi_par::Element;
 
 /// Drops each element with probability `ratio` in training, scaling the
 /// kept ones by `1 / (1 − ratio)` so their expected value is unchanged and
@@ -138,7 +139,10 @@ impl<E: Element> Parameters for Dropout<E> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::prelude::*;
+    use crate::layer::Dropout;
+    use crate::param::Mode;
+    use crate::shape::{Const, Rank1};
+    use crate::tensor::Tensor;
 
     #[test]
     fn drops_about_the_ratio_and_keeps_the_mean() {

@@ -2,11 +2,12 @@
 
 use std::marker::PhantomData;
 
-use super::{Layer, Signature};
-use crate::Element;
+use super::Layer;
+use crate::check::Signature;
 use crate::param::{ParamMut, ParamPath, ParamView, Parameters};
 use crate::shape::{ConstDim, Dim, Flat};
 use crate::tensor::Tensor;
+use katachi_par::Element;
 
 /// Flattens each sample of `[batch, C, H, W]` into one row of `C·H·W`
 /// numbers, in the same (row-major) order, so an `Affine` can follow a

@@ -21,22 +21,21 @@ mod loss;
 mod network;
 mod node;
 mod pool;
-mod signature;
-mod window;
 
 pub use activation::{Relu, Sigmoid, Tanh};
-pub use affine::{Affine, Width};
+pub use affine::Affine;
 pub use batch_norm::BatchNorm;
 pub use conv::Conv2d;
 pub use dropout::Dropout;
 pub use flatten::Flatten;
-pub use loss::{ClassTargets, IdentityWithLoss, InputFits, SoftmaxWithLoss, TargetFits};
+pub use loss::{ClassTargets, IdentityWithLoss, SoftmaxWithLoss};
 pub use network::Network;
 pub use node::{Add, Mul, NodeValue};
 pub use pool::MaxPool2d;
-pub use signature::{FixedInput, HasSample, Signature};
 
-use crate::{Element, Result};
+use katachi_par::Element;
+
+use crate::error::Result;
 
 /// A node of the computational graph, taking `In`.
 ///

@@ -5,7 +5,7 @@ use crate::param::{ParamPath, Parameters};
 
 /// A struct of layers with `#[derive(Network)]`: a layer itself (it
 /// implements [`Layer`](super::Layer) for every input its first field takes),
-/// with named parameters and a known input ([`super::FixedInput`]).
+/// with named parameters and a known input ([`FixedInput`](crate::check::FixedInput)).
 ///
 /// Derive it rather than implementing it by hand; see `katachi::Network`.
 /// (Its requirements sit on the methods rather than as supertraits, so that a

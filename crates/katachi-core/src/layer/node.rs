@@ -5,9 +5,9 @@
 //! *other* input. Both work on scalars (`f32`, `f64`) and on tensors.
 
 use super::{Layer, NO_FORWARD};
-use crate::Element;
 use crate::shape::Shape;
 use crate::tensor::Tensor;
+use katachi_par::Element;
 
 /// A value that can flow through [`Mul`] and [`Add`] nodes.
 pub trait NodeValue: Clone {
@@ -121,7 +121,10 @@ impl<T: NodeValue> Layer<(T, T)> for Add {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::prelude::*;
+    use crate::grad::numerical_gradient;
+    use crate::layer::{Add, Mul};
+    use crate::shape::Rank1;
+    use crate::tensor::Tensor;
 
     /// The book's shopping example: 2 apples at 100 and 3 oranges at 150,
     /// with 10 % tax.

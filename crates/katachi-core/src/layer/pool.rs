@@ -3,11 +3,12 @@
 use katachi_par::Par;
 use katachi_par::pool::{self, PoolDims};
 
-use super::{Layer, NO_FORWARD, Signature};
-use crate::Element;
+use super::{Layer, NO_FORWARD};
+use crate::check::{Signature, WindowFits};
 use crate::param::{ParamMut, ParamPath, ParamView, Parameters};
 use crate::shape::{ConstDim, Dim, Window};
 use crate::tensor::Tensor;
+use katachi_par::Element;
 
 /// Max pooling over `K × K` windows moved by `S` (by default `S = K`: the
 /// windows tile the input), per channel. No parameters.
@@ -126,7 +127,7 @@ impl<const K: usize, const S: usize, E: Element> MaxPool2d<K, S, E> {
         mut y: Vec<E>,
         mut argmax: Vec<u32>,
     ) -> Pooled<PoolOut<B, C, H, W, K, S>, E> {
-        let () = super::window::Fits::<(B, C, H, W), PoolOut<B, C, H, W, K, S>>::CHECK;
+        let () = WindowFits::<(B, C, H, W), PoolOut<B, C, H, W, K, S>>::CHECK;
         let (batch, channels, _, _) = x.shape();
         let dims = Self::pool_dims::<C, H, W>(batch.size(), channels);
         let len = dims.planes * dims.out_plane();

@@ -3,8 +3,8 @@
 use katachi_par::elementwise::{Update, update};
 
 use super::{EPSILON, Optimizer, check_rates, for_each, state};
-use crate::Element;
 use crate::param::Parameters;
+use katachi_par::Element;
 
 /// AdaGrad: `h ← h + g²`, `W ← W − lr·g / (√h + 1e-7)`.
 #[derive(Clone, Debug)]
@@ -64,7 +64,7 @@ fn scaled_step<E: Element>(
 }
 
 impl<E: Element> Optimizer<E> for AdaGrad<E> {
-    fn validate(&self) -> crate::Result<()> {
+    fn validate(&self) -> crate::error::Result<()> {
         check_rates(self.lr, self.weight_decay)
     }
 
@@ -114,7 +114,7 @@ impl<E: Element> RmsProp<E> {
 }
 
 impl<E: Element> Optimizer<E> for RmsProp<E> {
-    fn validate(&self) -> crate::Result<()> {
+    fn validate(&self) -> crate::error::Result<()> {
         check_rates(self.lr, self.weight_decay)
     }
 
@@ -168,7 +168,7 @@ impl<E: Element> Adam<E> {
 }
 
 impl<E: Element> Optimizer<E> for Adam<E> {
-    fn validate(&self) -> crate::Result<()> {
+    fn validate(&self) -> crate::error::Result<()> {
         check_rates(self.lr, self.weight_decay)
     }
 

@@ -20,8 +20,8 @@ mod sgd;
 pub use adaptive::{AdaGrad, Adam, RmsProp};
 pub use sgd::{Momentum, Sgd};
 
-use crate::Element;
 use crate::param::{ParamPath, Parameters, Role};
+use katachi_par::Element;
 
 /// Updates parameters from their gradients.
 pub trait Optimizer<E: Element> {
@@ -41,17 +41,17 @@ pub trait Optimizer<E: Element> {
     /// ```
     ///
     /// # Errors
-    /// [`Error::Setting`](crate::Error::Setting) naming the first one that
+    /// [`Error::Setting`](crate::error::Error::Setting) naming the first one that
     /// does not.
-    fn validate(&self) -> crate::Result<()> {
+    fn validate(&self) -> crate::error::Result<()> {
         Ok(())
     }
 }
 
 /// The check every optimiser's `validate` makes, plus its own extras.
-pub(crate) fn check_rates(lr: f64, weight_decay: f64) -> crate::Result<()> {
+pub(crate) fn check_rates(lr: f64, weight_decay: f64) -> crate::error::Result<()> {
     let refuse = |setting: &str, value: f64, expected: &str| {
-        Err(crate::Error::Setting {
+        Err(crate::error::Error::Setting {
             setting: setting.to_string(),
             value: format!("{value}"),
             expected: expected.to_string(),
@@ -118,8 +118,9 @@ fn state<E: Element>(states: &mut Vec<Vec<E>>, index: usize, len: usize) -> &mut
 
 #[cfg(test)]
 pub(crate) mod tests {
-    use super::*;
-    use crate::prelude::*;
+    use crate::layer::Affine;
+    use crate::optim::Optimizer;
+    use crate::tensor::Tensor;
 
     /// A single parameter w = [1, −2] as a layer, for hand-computed updates.
     pub(crate) fn two_steps(opt: &mut dyn Optimizer<f64>) -> [f64; 2] {

@@ -3,8 +3,8 @@
 use katachi_par::elementwise::{Update, update};
 
 use super::{Optimizer, check_rates, for_each, state};
-use crate::Element;
 use crate::param::Parameters;
+use katachi_par::Element;
 
 /// SGD: `W ← W − lr·g`.
 #[derive(Clone, Debug)]
@@ -34,7 +34,7 @@ impl<E: Element> Sgd<E> {
 }
 
 impl<E: Element> Optimizer<E> for Sgd<E> {
-    fn validate(&self) -> crate::Result<()> {
+    fn validate(&self) -> crate::error::Result<()> {
         check_rates(self.lr, self.weight_decay)
     }
 
@@ -84,7 +84,7 @@ impl<E: Element> Momentum<E> {
 }
 
 impl<E: Element> Optimizer<E> for Momentum<E> {
-    fn validate(&self) -> crate::Result<()> {
+    fn validate(&self) -> crate::error::Result<()> {
         check_rates(self.lr, self.weight_decay)
     }
 

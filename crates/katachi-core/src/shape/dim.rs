@@ -2,8 +2,6 @@
 
 use std::fmt;
 
-use super::extent::WindowFault;
-
 /// One extent of a shape.
 ///
 /// `Const<N>` fixes the extent in the type, so a mismatch is a compile error;
@@ -15,9 +13,9 @@ pub trait Dim: Copy + fmt::Debug + Eq + Send + Sync + 'static {
 
     /// What a layer that wants `N` here declares it takes, where this extent
     /// arrives: `Const<N>` for a plain extent; for a computed one,
-    /// [`Expected`](super::Expected), which remembers what was computed.
+    /// [`Expected`](crate::check::Expected), which remembers what was computed.
     /// Either way the sizes are compared by value when a network is checked
-    /// (see [`Derived`]).
+    /// (see [`Derived`](crate::check::Derived)).
     type Expect<const N: usize>: Dim;
 
     /// Whether the extent is well defined: false for a window larger than
@@ -95,3 +93,18 @@ impl<const N: usize> ConstDim for Const<N> {
 /// whose size is an associated constant. A layer that wants `N` where one
 /// arrives accepts it and compares the sizes when the network is checked.
 pub trait Derived: ConstDim {}
+
+/// A window that does not fit the input it slides over (or cannot slide:
+/// an empty window, a stride of 0), as found at compile time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct WindowFault {
+    /// The window (kernel) extent.
+    pub window: usize,
+    /// The input extent, before padding.
+    pub input: usize,
+    /// The padding on each side.
+    pub padding: usize,
+    /// The step between windows (a window that fits still has no output
+    /// with a stride of 0).
+    pub stride: usize,
+}

@@ -4,7 +4,7 @@
 use std::fmt;
 use std::marker::PhantomData;
 
-use super::dim::{ConstDim, Derived, Dim};
+use super::dim::{ConstDim, Derived, Dim, WindowFault};
 
 /// The output extent of a window of `K` sliding with stride `S` over `H`
 /// padded by `P` on both sides: `(H + 2P − K) / S + 1` (convolution and
@@ -12,26 +12,11 @@ use super::dim::{ConstDim, Derived, Dim};
 ///
 /// A window larger than the padded input has no output: the extent then
 /// does not [`FITS`](Dim::FITS), its size is 0, and the layer or the derived
-/// network that produces it is a compile error (see [`WindowFault`]).
+/// network that produces it is a compile error (see [`WindowFault`](crate::check::WindowFault)).
 pub struct Window<H, const K: usize, const S: usize, const P: usize>(PhantomData<H>);
 
 /// The number of elements of a `C × H × W` sample, flattened to one row.
 pub struct Flat<C, H, W>(PhantomData<(C, H, W)>);
-
-/// A window that does not fit the input it slides over (or cannot slide:
-/// an empty window, a stride of 0), as found at compile time.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct WindowFault {
-    /// The window (kernel) extent.
-    pub window: usize,
-    /// The input extent, before padding.
-    pub input: usize,
-    /// The padding on each side.
-    pub padding: usize,
-    /// The step between windows (a window that fits still has no output
-    /// with a stride of 0).
-    pub stride: usize,
-}
 
 impl<H: ConstDim, const K: usize, const S: usize, const P: usize> Window<H, K, S, P> {
     const OWN_FIT: bool = S > 0 && K > 0 && H::SIZE + 2 * P >= K;
@@ -125,7 +110,7 @@ impl<C: ConstDim, H: ConstDim, W: ConstDim> ConstDim for Flat<C, H, W> {
 impl<C: ConstDim, H: ConstDim, W: ConstDim> Derived for Flat<C, H, W> {}
 
 /// What a layer declares it takes where a computed extent `D` arrives but
-/// it wants `N` (see [`Dim::Expect`]): an extent of `N`, which is what a
+/// it wants `N` (see [`Dim::Expect`](super::Dim::Expect)): an extent of `N`, which is what a
 /// mismatch message prints. Inside a derived network the data
 /// flows as this type once the layer has taken it (the network's checks
 /// have compared `D` with `N` by then).

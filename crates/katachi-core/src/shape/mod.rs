@@ -35,22 +35,22 @@
 //!
 //! Layers name these types for you: a user writes `Conv2d<1, 30, 5>` and
 //! never spells an extent type. Where a layer wants a plain `N` and a
-//! computed extent arrives, [`Dim::Expect`] and [`Derived`] let the sizes be
-//! compared by value when a network is compiled, with messages built by
-//! [`ConstMessage`] ("`affine1` takes [_, 4000] but `flatten` produces
-//! [_, 4320]").
+//! computed extent arrives, the sizes are compared by value when a network
+//! is compiled ("`affine1` takes [_, 4000] but `flatten` produces
+//! [_, 4320]"); how, and what a layer author implements for it, is
+//! [`check`](crate::check).
 //!
 //! (`typenum` could do this arithmetic too, but mapping `Const<N>` to its
 //! types stops at 1024, and its errors print `UInt<UInt<UTerm, B1>, B0>`
 //! rather than numbers.)
 
-mod dim;
-mod extent;
-mod message;
+pub(crate) mod dim;
+pub(crate) mod extent;
 
-pub use dim::{Const, ConstDim, Derived, Dim};
-pub use extent::{Expected, Flat, Window, WindowFault};
-pub use message::{ConstMessage, mismatch_message, window_message};
+pub use dim::{Const, ConstDim, Dim};
+pub use extent::{Flat, Window};
+
+use dim::WindowFault;
 
 use std::fmt::Debug;
 
@@ -96,7 +96,7 @@ pub trait Shape: Copy + Debug + Eq + Send + Sync + 'static {
     const FITS: bool;
 
     /// The first window that does not fit, if one of the extents is the
-    /// one at fault (see [`Dim::FAULT`]).
+    /// one at fault (see [`Dim::FAULT`]; a [`WindowFault`](crate::check::WindowFault)).
     const FAULT: Option<WindowFault>;
 
     /// The extents written as `[100, 784]`.

@@ -3,8 +3,8 @@
 use std::fmt;
 
 use super::Tensor;
-use crate::Element;
 use crate::shape::Shape;
+use katachi_par::Element;
 
 /// Rows and columns shown before eliding with `…`.
 const SHOW: usize = 6;
@@ -48,7 +48,8 @@ impl<S: Shape, E: Element> fmt::Debug for Tensor<S, E> {
 
 #[cfg(test)]
 mod tests {
-    use crate::prelude::*;
+    use crate::shape::{Batch, Const, Rank1, Rank2};
+    use crate::tensor::Tensor;
 
     #[test]
     fn debug_starts_with_the_shape() {

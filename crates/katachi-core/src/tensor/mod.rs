@@ -4,7 +4,9 @@ mod debug;
 mod ops;
 
 use crate::shape::{Const, ConstShape, Dim, Rank1, Rank2, Shape};
-use crate::{Element, Error, Result};
+use katachi_par::Element;
+
+use crate::error::{Error, Result};
 
 /// A tensor of shape `S` with elements `E` (`f32` unless said otherwise).
 ///

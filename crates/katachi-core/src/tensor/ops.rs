@@ -3,8 +3,8 @@
 use katachi_par::{Accum, MatMut, MatRef, Par, gemm};
 
 use super::Tensor;
-use crate::Element;
 use crate::shape::{Const, Dim, HasRows};
+use katachi_par::Element;
 
 impl<S: HasRows, E: Element> Tensor<S, E> {
     /// The sum of each row (along the last axis).
@@ -77,7 +77,8 @@ impl<M: Dim, const K: usize, E: Element> Tensor<(M, Const<K>), E> {
 
 #[cfg(test)]
 mod tests {
-    use crate::prelude::*;
+    use crate::shape::{Batch, Const, Rank2, Rank3};
+    use crate::tensor::Tensor;
 
     #[test]
     fn matmul_with_runtime_outer_extents() {
