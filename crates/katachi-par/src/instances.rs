@@ -11,6 +11,7 @@
 //! any build.
 
 use crate::affine::{AffineDims, AffineGrads};
+use crate::batch_norm::{BatchNormGrads, Normalisation};
 use crate::conv::ConvDims;
 use crate::elementwise::{Activation, Update};
 use crate::pool::PoolDims;
@@ -43,6 +44,9 @@ pub struct Kernels<E: 'static> {
     pub(crate) activate: fn(Activation, &mut [E], Option<&mut [E]>, Par),
     pub(crate) activation_grad: fn(Activation, &mut [E], &[E], Par),
     pub(crate) update: fn(&mut [E], &mut [E], Option<E>, Update<'_, E>),
+    pub(crate) batch_norm_statistics: fn(&[E], usize, &mut [E], &mut [E]),
+    pub(crate) batch_norm_normalise: fn(&mut [E], Normalisation<'_, E>, Option<&mut [E]>),
+    pub(crate) batch_norm_backward: fn(&mut [E], BatchNormGrads<'_, E>),
 }
 
 impl<E: Element> Kernels<E> {
@@ -70,5 +74,8 @@ impl<E: Element> Kernels<E> {
         activate: crate::elementwise::activate_impl::<E>,
         activation_grad: crate::elementwise::activation_grad_impl::<E>,
         update: crate::elementwise::update_impl::<E>,
+        batch_norm_statistics: crate::batch_norm::statistics_impl::<E>,
+        batch_norm_normalise: crate::batch_norm::normalise_impl::<E>,
+        batch_norm_backward: crate::batch_norm::backward_impl::<E>,
     };
 }

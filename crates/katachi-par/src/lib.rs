@@ -8,6 +8,7 @@
 //!   [`MatMut`]), so transposed operands need no copy.
 //! - [`affine`]: the three products of an affine layer (`Y = XW + b`,
 //!   `dW = XᵀdY`, `dX = dYWᵀ`) and the bias gradient (column sums of `dY`).
+//! - [`batch_norm`]: batch statistics, normalisation and its backward pass.
 //! - [`conv`]: 2-D convolution by im2col and the GEMM, forward and backward.
 //! - [`pool`]: max pooling, forward and backward.
 //! - [`elementwise`]: activations and their gradients, optimiser updates.
@@ -45,6 +46,7 @@
 #![deny(unsafe_code)]
 
 pub mod affine;
+pub mod batch_norm;
 pub mod conv;
 mod element;
 pub mod elementwise;

@@ -27,12 +27,27 @@ pub enum Par {
 /// costs tens of microseconds, which only work of this size repays.
 pub(crate) const PARALLEL_THRESHOLD_FLOPS: usize = 1 << 20;
 
+/// Elements per task when element-wise work (activations, their
+/// gradients) is split across threads: large tensors only (a
+/// convolution's maps, 1.7 M elements per batch of 100), so a book-net
+/// step never pays for the hand-off.
+pub(crate) const ELEMENTS_PER_TASK: usize = 1 << 16;
+
 impl Par {
     /// Whether work of `flops` multiply-adds should be split across threads.
     pub(crate) fn split(self, flops: usize) -> bool {
         match self {
             Par::Seq => false,
             Par::Rayon => flops >= PARALLEL_THRESHOLD_FLOPS && rayon::current_num_threads() > 1,
+        }
+    }
+
+    /// Whether element-wise work over `len` elements should be split
+    /// across threads, in tasks of [`ELEMENTS_PER_TASK`].
+    pub(crate) fn split_elements(self, len: usize) -> bool {
+        match self {
+            Par::Seq => false,
+            Par::Rayon => len > 2 * ELEMENTS_PER_TASK && rayon::current_num_threads() > 1,
         }
     }
 }

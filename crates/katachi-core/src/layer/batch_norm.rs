@@ -10,6 +10,7 @@ use crate::param::{
 use crate::shape::{Const, Dim, Rank1};
 use crate::tensor::Tensor;
 use katachi_par::Element;
+use katachi_par::batch_norm::{self, BatchNormGrads, Normalisation};
 
 /// Batch normalisation over rows of `N` features.
 ///
@@ -78,20 +79,18 @@ impl<const N: usize, E: Element> BatchNorm<N, E> {
 
     /// `y` from `x` normalised by per-feature `mean` and `inv_std`, keeping
     /// `x̂` in `xn` when given.
-    fn normalise(&self, x: &mut [E], mean: &[E], inv_std: &[E], mut xn: Option<&mut Vec<E>>) {
-        let (gamma, beta) = (self.gamma.value.as_slice(), self.beta.value.as_slice());
-        if let Some(xn) = xn.as_deref_mut() {
-            xn.clear();
-        }
-        for row in x.chunks_exact_mut(N) {
-            for j in 0..N {
-                let n = (row[j] - mean[j]) * inv_std[j];
-                if let Some(xn) = xn.as_deref_mut() {
-                    xn.push(n);
-                }
-                row[j] = gamma[j] * n + beta[j];
-            }
-        }
+    fn normalise(&self, x: &mut [E], mean: &[E], inv_std: &[E], xn: Option<&mut Vec<E>>) {
+        let by = Normalisation {
+            gamma: self.gamma.value.as_slice(),
+            beta: self.beta.value.as_slice(),
+            mean,
+            inv_std,
+        };
+        let xn = xn.map(|xn| {
+            xn.resize(x.len(), E::ZERO);
+            xn.as_mut_slice()
+        });
+        batch_norm::normalise(x, by, xn);
     }
 
     fn running_inv_std(&self) -> Vec<E> {
@@ -125,20 +124,8 @@ impl<B: Dim, D: Width<N>, const N: usize, E: Element> Layer<Tensor<(B, D), E>> f
             cache.inv_std = inv_std;
             cache.batch_stats = false;
         } else {
-            let count = E::from_f64(rows as f64);
-            let mut mean = vec![E::ZERO; N];
-            for row in x.rows() {
-                mean.iter_mut().zip(row).for_each(|(m, &v)| *m += v);
-            }
-            mean.iter_mut().for_each(|m| *m /= count);
-            let mut var = vec![E::ZERO; N];
-            for row in x.rows() {
-                var.iter_mut()
-                    .zip(row)
-                    .zip(&mean)
-                    .for_each(|((s, &v), &m)| *s += (v - m) * (v - m));
-            }
-            var.iter_mut().for_each(|s| *s /= count);
+            let (mut mean, mut var) = (vec![E::ZERO; N], vec![E::ZERO; N]);
+            batch_norm::statistics(x.as_slice(), N, &mut mean, &mut var);
             let eps = E::from_f64(self.eps);
             let inv_std: Vec<E> = var.iter().map(|&v| E::ONE / (v + eps).sqrt()).collect();
             self.normalise(x.as_mut_slice(), &mean, &inv_std, Some(&mut cache.xn));
@@ -165,42 +152,15 @@ impl<B: Dim, D: Width<N>, const N: usize, E: Element> Layer<Tensor<(B, D), E>> f
             cache.fresh && cache.xn.len() == dy.numel(),
             "batch norm: {NO_FORWARD}"
         );
-        let rows = dy.num_rows();
-        let gamma = self.gamma.value.as_slice();
-        // dγ = Σ dy·x̂, dβ = Σ dy.
-        let (dgamma, dbeta) = (
-            self.gamma.grad.as_mut_slice(),
-            self.beta.grad.as_mut_slice(),
-        );
-        dgamma.fill(E::ZERO);
-        dbeta.fill(E::ZERO);
-        for (row, xn) in dy.rows().zip(cache.xn.chunks_exact(N)) {
-            for j in 0..N {
-                dgamma[j] += row[j] * xn[j];
-                dbeta[j] += row[j];
-            }
-        }
-        if cache.batch_stats {
-            // With batch statistics, μ and σ² depend on every row:
-            // dx = γ/σ · (dy − mean(dy) − x̂·mean(dy·x̂)).
-            let count = E::from_f64(rows as f64);
-            for (row, xn) in dy
-                .as_mut_slice()
-                .chunks_exact_mut(N)
-                .zip(cache.xn.chunks_exact(N))
-            {
-                for j in 0..N {
-                    let centred = row[j] - dbeta[j] / count - xn[j] * dgamma[j] / count;
-                    row[j] = gamma[j] * cache.inv_std[j] * centred;
-                }
-            }
-        } else {
-            for row in dy.as_mut_slice().chunks_exact_mut(N) {
-                for j in 0..N {
-                    row[j] *= gamma[j] * cache.inv_std[j];
-                }
-            }
-        }
+        let grads = BatchNormGrads {
+            xn: &cache.xn,
+            gamma: self.gamma.value.as_slice(),
+            inv_std: &cache.inv_std,
+            dgamma: self.gamma.grad.as_mut_slice(),
+            dbeta: self.beta.grad.as_mut_slice(),
+            batch_stats: cache.batch_stats,
+        };
+        batch_norm::backward(dy.as_mut_slice(), grads);
         dy
     }
 

@@ -1,0 +1,209 @@
+//! The optimisers' updates, element by element (the book's chapter 6).
+
+use crate::Element;
+
+/// One optimiser update of a parameter `w` from its gradient `g`, with the
+/// optimiser's per-element state and its hyperparameters already in the
+/// element type. The formulas are the book's (chapter 6).
+#[derive(Debug)]
+pub enum Update<'a, E> {
+    /// `w ← w − lr·g`.
+    Sgd {
+        /// Learning rate.
+        lr: E,
+    },
+    /// `v ← α·v − lr·g`, `w ← w + v`.
+    Momentum {
+        /// Learning rate.
+        lr: E,
+        /// `α`.
+        alpha: E,
+        /// The velocity.
+        v: &'a mut [E],
+    },
+    /// `h ← ρ·h + κ·g²`, `w ← w − lr·g / (√h + ε)`: AdaGrad with
+    /// `ρ = κ = 1`, RMSProp with `κ = 1 − ρ`.
+    Scaled {
+        /// Learning rate.
+        lr: E,
+        /// `ρ`, how much of `h` is kept (1 for AdaGrad).
+        keep: E,
+        /// `κ`, the weight of `g²` (1 for AdaGrad).
+        add: E,
+        /// `ε`.
+        eps: E,
+        /// The accumulated squares. (With `ρ = κ = 1` this is exactly
+        /// AdaGrad's `h + g²`: multiplying by 1 rounds nothing.)
+        h: &'a mut [E],
+    },
+    /// `m ← m + β₁'·(g − m)`, `v ← v + β₂'·(g² − v)`,
+    /// `w ← w − lr_t·m / (√v + ε)`, with `β' = 1 − β`.
+    Adam {
+        /// The step's learning rate, bias-corrected.
+        lr_t: E,
+        /// `1 − β₁`.
+        b1: E,
+        /// `1 − β₂`.
+        b2: E,
+        /// `ε`.
+        eps: E,
+        /// The first moment.
+        m: &'a mut [E],
+        /// The second moment.
+        v: &'a mut [E],
+    },
+}
+
+/// Applies `update` to `w` with gradient `g`; with `decay`, `decay·w` is
+/// added to `g` first (weight decay), in place.
+///
+/// # Panics
+/// If `w`, `g` and the update's state differ in length.
+///
+/// ```
+/// use katachi::par::elementwise::{update, Update};
+/// let mut w = [1.0_f64, -2.0];
+/// let mut g = [0.5, -1.0];
+/// update(&mut w, &mut g, None, Update::Sgd { lr: 0.1 });
+/// assert_eq!(w, [0.95, -1.9]);
+/// ```
+#[track_caller]
+pub fn update<E: Element>(w: &mut [E], g: &mut [E], decay: Option<E>, update: Update<'_, E>) {
+    (E::kernels().update)(w, g, decay, update)
+}
+
+/// The body of [update], instantiated here for each element type.
+pub(crate) fn update_impl<E: Element>(
+    w: &mut [E],
+    g: &mut [E],
+    decay: Option<E>,
+    update: Update<'_, E>,
+) {
+    assert_eq!(w.len(), g.len(), "update: the gradient's length");
+    if let Some(decay) = decay {
+        g.iter_mut()
+            .zip(w.iter())
+            .for_each(|(g, &w)| *g += decay * w);
+    }
+    match update {
+        Update::Sgd { lr } => w.iter_mut().zip(g.iter()).for_each(|(w, &g)| *w -= lr * g),
+        Update::Momentum { lr, alpha, v } => {
+            assert_eq!(v.len(), w.len(), "update: the velocity's length");
+            for ((w, v), &g) in w.iter_mut().zip(v.iter_mut()).zip(g.iter()) {
+                *v = alpha * *v - lr * g;
+                *w += *v;
+            }
+        }
+        Update::Scaled {
+            lr,
+            keep,
+            add,
+            eps,
+            h,
+        } => {
+            assert_eq!(h.len(), w.len(), "update: the accumulator's length");
+            for ((w, h), &g) in w.iter_mut().zip(h.iter_mut()).zip(g.iter()) {
+                *h = keep * *h + add * (g * g);
+                *w -= lr * g / (h.sqrt() + eps);
+            }
+        }
+        Update::Adam {
+            lr_t,
+            b1,
+            b2,
+            eps,
+            m,
+            v,
+        } => {
+            assert!(
+                m.len() == w.len() && v.len() == w.len(),
+                "update: the moments' lengths"
+            );
+            for (m, &g) in m.iter_mut().zip(g.iter()) {
+                *m += b1 * (g - *m);
+            }
+            for (v, &g) in v.iter_mut().zip(g.iter()) {
+                *v += b2 * (g * g - *v);
+            }
+            for ((w, &m), &v) in w.iter_mut().zip(m.iter()).zip(v.iter()) {
+                *w -= lr_t * m / (v.sqrt() + eps);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn updates_follow_the_formulas() {
+        let g0 = [0.5_f64, -1.0];
+        let step = |u: &mut dyn FnMut(&mut [f64], &mut [f64])| {
+            let (mut w, mut g) = ([1.0, -2.0], g0);
+            u(&mut w, &mut g);
+            w
+        };
+        assert_eq!(
+            step(&mut |w, g| update(w, g, Some(0.1), Update::Sgd { lr: 1.0 })),
+            [0.4, -0.8]
+        );
+        let mut v = [0.2, 0.0];
+        let w = step(&mut |w, g| {
+            update(
+                w,
+                g,
+                None,
+                Update::Momentum {
+                    lr: 0.1,
+                    alpha: 0.5,
+                    v: &mut v,
+                },
+            )
+        });
+        assert_eq!(v, [0.5 * 0.2 - 0.1 * 0.5, 0.1]);
+        assert_eq!(w, [1.0 + v[0], -2.0 + 0.1]);
+        let mut h = [1.0, 0.0];
+        let w = step(&mut |w, g| {
+            update(
+                w,
+                g,
+                None,
+                Update::Scaled {
+                    lr: 0.1,
+                    keep: 1.0,
+                    add: 1.0,
+                    eps: 0.0,
+                    h: &mut h,
+                },
+            )
+        });
+        assert_eq!(h, [1.25, 1.0]);
+        assert_eq!(w, [1.0 - 0.05 / 1.25_f64.sqrt(), -2.0 + 0.1]);
+        let (mut m, mut v) = ([0.0; 2], [0.0; 2]);
+        let w = step(&mut |w, g| {
+            update(
+                w,
+                g,
+                None,
+                Update::Adam {
+                    lr_t: 0.01,
+                    b1: 0.1,
+                    b2: 0.001,
+                    eps: 0.0,
+                    m: &mut m,
+                    v: &mut v,
+                },
+            )
+        });
+        assert_eq!(m, [0.05, -0.1]);
+        assert_eq!(v, [0.001 * 0.25, 0.001]);
+        assert_eq!(
+            w,
+            [
+                1.0 - 0.01 * 0.05 / (0.001_f64 * 0.25).sqrt(),
+                -2.0 + 0.01 * 0.1 / 0.001_f64.sqrt()
+            ]
+        );
+    }
+}
