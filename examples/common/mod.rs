@@ -25,7 +25,7 @@ pub fn epoch_bar(epoch: usize, steps: usize) -> ProgressBar {
 /// # Errors
 /// If `out` cannot be created or the weights cannot be written.
 pub fn save_weights<N: Parameters>(net: &N, out: &Path) -> Result<PathBuf, katachi::Error> {
-    std::fs::create_dir_all(out).map_err(|e| katachi::Error::io(out, &e))?;
+    std::fs::create_dir_all(out).map_err(|e| katachi::Error::io(out, e))?;
     let weights = out.join("weights.safetensors");
     checkpoint::save(net, &weights)?;
     Ok(weights)

@@ -112,7 +112,7 @@ pub fn save<P: Parameters + ?Sized>(params: &P, path: &Path) -> Result<()> {
             format!("cannot be serialised: {e}"),
         )
     })?;
-    atomic::write(path, &bytes).map_err(|e| Error::io(path, &e))
+    atomic::write(path, &bytes).map_err(|e| Error::io(path, e))
 }
 
 /// Header bytes allowed beyond what the tensors' entries need: room for
@@ -208,17 +208,21 @@ pub fn load<P: Parameters + ?Sized>(params: &mut P, path: &Path) -> Result<()> {
 /// The bytes of `path`, if it is a regular file of at most `limit` bytes.
 fn read_bounded(path: &Path, limit: u64) -> Result<Vec<u8>> {
     let file = path.display().to_string();
-    let meta = fs::metadata(path).map_err(|e| Error::io(path, &e))?;
+    let meta = fs::metadata(path).map_err(|e| Error::io(path, e))?;
     if !meta.is_file() {
-        let what = if meta.is_dir() {
-            "a folder"
+        let (kind, what) = if meta.is_dir() {
+            (std::io::ErrorKind::IsADirectory, "a folder")
         } else {
-            "not a regular file (a FIFO, a socket or a device)"
+            (
+                std::io::ErrorKind::InvalidInput,
+                "not a regular file (a FIFO, a socket or a device)",
+            )
         };
-        return Err(Error::Io {
-            file,
-            reason: format!("is {what}, not a checkpoint"),
-        });
+        return Err(Error::io_problem(
+            path,
+            kind,
+            format!("is {what}, not a checkpoint"),
+        ));
     }
     let too_large = |len: u64| {
         Error::format(
@@ -234,7 +238,7 @@ fn read_bounded(path: &Path, limit: u64) -> Result<Vec<u8>> {
     let mut bytes = Vec::with_capacity(meta.len() as usize);
     File::open(path)
         .and_then(|f| f.take(limit + 1).read_to_end(&mut bytes))
-        .map_err(|e| Error::io(path, &e))?;
+        .map_err(|e| Error::io(path, e))?;
     if bytes.len() as u64 > limit {
         return Err(too_large(bytes.len() as u64));
     }

@@ -1,10 +1,20 @@
 //! The one error type of katachi.
 
+use std::io;
+use std::path::Path;
+use std::sync::Arc;
+
 /// Everything that can go wrong when runtime data meets a typed shape.
 ///
 /// Every message says what was expected and what was found, in plain numbers;
 /// shapes print as `[_, 784]`, where `_` is an extent only known at run time.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+///
+/// New variants may come in later versions (`#[non_exhaustive]`): match
+/// with a `_` arm. Two errors are equal when they are the same variant with
+/// the same message (for [`Error::Io`], the same file and the same kind and
+/// text of the operating system's error).
+#[derive(Debug, Clone, thiserror::Error)]
+#[non_exhaustive]
 pub enum Error {
     /// A buffer's length does not match the shape it is meant to fill.
     #[error("{what}: expected {expected} elements for shape {shape}, found {found}")]
@@ -40,13 +50,15 @@ pub enum Error {
         /// Number of classes.
         classes: usize,
     },
-    /// A file could not be read.
-    #[error("{file}: {reason}")]
+    /// A file could not be read or written.
+    #[error("{file}: {source}")]
     Io {
         /// The file.
         file: String,
-        /// The operating system's reason.
-        reason: String,
+        /// The operating system's error (shared, so that the error stays
+        /// `Clone`); also [`std::error::Error::source`].
+        #[source]
+        source: Arc<io::Error>,
     },
     /// A file's content is malformed or does not fit what it should hold.
     #[error("{file}: {problem}")]
@@ -103,11 +115,34 @@ pub enum Error {
 }
 
 impl Error {
-    /// A file that could not be read, with the operating system's reason.
-    pub fn io(file: &std::path::Path, error: &std::io::Error) -> Self {
+    /// A file that could not be read or written, with the operating
+    /// system's error.
+    ///
+    /// ```
+    /// use std::io;
+    /// let err = katachi::Error::io("weights.safetensors".as_ref(), io::Error::from(io::ErrorKind::PermissionDenied));
+    /// assert_eq!(err.io_error().map(io::Error::kind), Some(io::ErrorKind::PermissionDenied));
+    /// assert!(err.to_string().starts_with("weights.safetensors: "));
+    /// ```
+    pub fn io(file: &Path, error: io::Error) -> Self {
         Error::Io {
             file: file.display().to_string(),
-            reason: error.to_string(),
+            source: Arc::new(error),
+        }
+    }
+
+    /// A file problem that is not the operating system's (a folder where a
+    /// file should be, a name not found under any spelling), as an
+    /// [`Error::Io`] of `kind`.
+    pub fn io_problem(file: &Path, kind: io::ErrorKind, problem: impl Into<String>) -> Self {
+        Self::io(file, io::Error::new(kind, problem.into()))
+    }
+
+    /// The operating system's error, for an [`Error::Io`].
+    pub fn io_error(&self) -> Option<&io::Error> {
+        match self {
+            Error::Io { source, .. } => Some(source),
+            _ => None,
         }
     }
 
@@ -119,6 +154,23 @@ impl Error {
         }
     }
 }
+
+impl PartialEq for Error {
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            (Error::Io { file: a, source: x }, Error::Io { file: b, source: y }) => {
+                a == b && x.kind() == y.kind() && x.to_string() == y.to_string()
+            }
+            // Every other variant's message shows all its fields.
+            _ => {
+                std::mem::discriminant(self) == std::mem::discriminant(other)
+                    && self.to_string() == other.to_string()
+            }
+        }
+    }
+}
+
+impl Eq for Error {}
 
 /// `Result` with katachi's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;

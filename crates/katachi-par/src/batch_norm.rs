@@ -189,7 +189,7 @@ pub(crate) fn backward_impl<E: Element>(dy: &mut [E], grads: BatchNormGrads<'_, 
 #[track_caller]
 fn rows_of(len: usize, features: usize) -> usize {
     assert!(
-        features > 0 && len % features == 0,
+        features > 0 && len.is_multiple_of(features),
         "batch norm: {len} elements are not rows of {features} features"
     );
     len / features

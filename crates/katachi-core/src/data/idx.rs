@@ -67,13 +67,13 @@ pub fn read_idx(path: &Path) -> Result<Idx> {
 /// As [`read_idx`].
 pub fn read_idx_limited(path: &Path, max_elements: usize) -> Result<Idx> {
     let name = path.display().to_string();
-    let meta = fs::metadata(path).map_err(|e| Error::io(path, &e))?;
+    let meta = fs::metadata(path).map_err(|e| Error::io(path, e))?;
     if !meta.is_file() {
         return Err(not_a_file(path, &meta));
     }
-    let mut reader = BufReader::new(File::open(path).map_err(|e| Error::io(path, &e))?);
+    let mut reader = BufReader::new(File::open(path).map_err(|e| Error::io(path, e))?);
     let mut magic = [0u8; 2];
-    let n = read_up_to(&mut reader, &mut magic).map_err(|e| Error::io(path, &e))?;
+    let n = read_up_to(&mut reader, &mut magic).map_err(|e| Error::io(path, e))?;
     let rest = io::Cursor::new(magic[..n].to_vec()).chain(reader);
     if magic == [0x1f, 0x8b] {
         parse(&name, Gzip(MultiGzDecoder::new(rest)), None, max_elements)
@@ -84,15 +84,15 @@ pub fn read_idx_limited(path: &Path, max_elements: usize) -> Result<Idx> {
 
 /// The error for something under a data file's name that is not a file.
 pub(crate) fn not_a_file(path: &Path, meta: &fs::Metadata) -> Error {
-    let what = if meta.is_dir() {
-        "a folder"
+    let (kind, what) = if meta.is_dir() {
+        (io::ErrorKind::IsADirectory, "a folder")
     } else {
-        "not a regular file (a FIFO, a socket or a device)"
+        (
+            io::ErrorKind::InvalidInput,
+            "not a regular file (a FIFO, a socket or a device)",
+        )
     };
-    Error::Io {
-        file: path.display().to_string(),
-        reason: format!("is {what}, not a data file"),
-    }
+    Error::io_problem(path, kind, format!("is {what}, not a data file"))
 }
 
 /// Reads until `buf` is full or the stream ends; the bytes read.

@@ -108,16 +108,17 @@ fn find(dir: &Path, stem: &str) -> Result<PathBuf> {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 // A dangling symlink is "not found" too, but worth naming.
                 if fs::symlink_metadata(&path).is_ok() {
-                    return Err(Error::io(&path, &e));
+                    return Err(Error::io(&path, e));
                 }
             }
-            Err(e) => return Err(Error::io(&path, &e)),
+            Err(e) => return Err(Error::io(&path, e)),
         }
     }
-    Err(Error::Io {
-        file: dir.join(stem).display().to_string(),
-        reason: format!("not found (looked for {})", candidates.join(", ")),
-    })
+    Err(Error::io_problem(
+        &dir.join(stem),
+        std::io::ErrorKind::NotFound,
+        format!("not found (looked for {})", candidates.join(", ")),
+    ))
 }
 
 fn load_split<E: Element>(dir: &Path, prefix: &str) -> Result<Split<E>> {
