@@ -11,6 +11,7 @@
 #![allow(missing_docs)]
 
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
+use katachi::models::SimpleConvNet;
 use katachi::prelude::*;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
@@ -90,21 +91,9 @@ fn conv(c: &mut Criterion) {
     group.finish();
 }
 
-#[derive(Network, Default)]
-#[network(input = Tensor<Nchw<1, 28, 28>>)]
-struct SimpleConvNet {
-    conv1: Conv2d<1, 30, 5>,
-    relu1: Relu,
-    pool1: MaxPool2d<2>,
-    flatten: Flatten,
-    affine1: Affine<4320, 100>,
-    relu2: Relu,
-    affine2: Affine<100, 10>,
-}
-
 fn step(c: &mut Criterion) {
     let mut group = c.benchmark_group("train_step");
-    let mut net = SimpleConvNet::seeded(3);
+    let mut net = <SimpleConvNet>::seeded(3);
     let mut loss = SoftmaxWithLoss::<10>::new();
     let mut adam = Adam::new(0.001);
     let x = images::<1, 28, 28>(100);

@@ -13,6 +13,7 @@
 //! `curves.png` and the weights to `weights.safetensors` in `--out`, and the
 //! last line is the test accuracy.
 
+use katachi::models::TwoLayerNet;
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -25,14 +26,6 @@ use katachi::train::{evaluate, train_epoch};
 #[path = "common/mod.rs"]
 mod common;
 use common::{EpochLog, epoch_bar, flag, save_results, save_weights, with_threads};
-
-/// The book's two-layer net, with the hidden width as a parameter.
-#[derive(Network, Default)]
-struct TwoLayerNet<const H: usize> {
-    affine1: Affine<784, H>,
-    relu: Relu,
-    affine2: Affine<H, 10>,
-}
 
 /// Three layers with batch normalisation after each hidden affine layer,
 /// for `--hidden 100,100,bn` (the book's chapter 6 shows how much faster
@@ -150,11 +143,11 @@ fn main() {
 /// Runs with the network `--hidden` names.
 fn with_network(args: &Args) -> Result<(), Error> {
     match args.hidden.as_str() {
-        "50" => run::<TwoLayerNet<50>>(args),
-        "100" => run::<TwoLayerNet<100>>(args),
-        "200" => run::<TwoLayerNet<200>>(args),
-        "500" => run::<TwoLayerNet<500>>(args),
-        "1000" => run::<TwoLayerNet<1000>>(args),
+        "50" => run::<TwoLayerNet<784, 50>>(args),
+        "100" => run::<TwoLayerNet<784, 100>>(args),
+        "200" => run::<TwoLayerNet<784, 200>>(args),
+        "500" => run::<TwoLayerNet<784, 500>>(args),
+        "1000" => run::<TwoLayerNet<784, 1000>>(args),
         "100,100" => run::<ThreeLayerNet<100, 100>>(args),
         "200,100" => run::<ThreeLayerNet<200, 100>>(args),
         "100,100,bn" => run::<ThreeLayerBnNet<100, 100>>(args),

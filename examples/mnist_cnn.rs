@@ -17,6 +17,7 @@
 //! end the curves go to `curves.png` and the weights to
 //! `weights.safetensors` in `--out`.
 
+use katachi::models::SimpleConvNet;
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -29,19 +30,6 @@ use katachi::train::{evaluate, train_epoch};
 #[path = "common/mod.rs"]
 mod common;
 use common::{EpochLog, epoch_bar, flag, save_results, save_weights, with_threads};
-
-/// The book's SimpleConvNet.
-#[derive(Network, Default)]
-#[network(input = Tensor<Nchw<1, 28, 28>>)]
-struct SimpleConvNet {
-    conv1: Conv2d<1, 30, 5>,
-    relu1: Relu,
-    pool1: MaxPool2d<2>,
-    flatten: Flatten,
-    affine1: Affine<4320, 100>,
-    relu2: Relu,
-    affine2: Affine<100, 10>,
-}
 
 /// Train the book's SimpleConvNet on MNIST and report the test accuracy.
 #[derive(Parser, Debug)]
@@ -122,11 +110,11 @@ fn run(args: &Args) -> Result<(), Error> {
         args.data.display(),
         started.elapsed().as_secs_f64()
     );
-    let mut net = SimpleConvNet::default();
+    let mut net = <SimpleConvNet>::default();
     net.init(Init::Normal { std: 0.01 }, args.seed);
     println!(
         "network: {} ({} parameters)",
-        SimpleConvNet::LAYERS.join(" → "),
+        <SimpleConvNet>::LAYERS.join(" → "),
         net.num_params()
     );
 

@@ -5,18 +5,10 @@
 
 use katachi::func::accuracy;
 use katachi::grad::gradient_check;
+use katachi::models::TwoLayerNet;
 use katachi::prelude::*;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-
-/// The book's `TwoLayerNet`: the compiler checks that each layer takes what
-/// the one before it gives.
-#[derive(Network, Default)]
-struct TwoLayerNet {
-    affine1: Affine<2, 50, f64>,
-    relu: Relu<f64>,
-    affine2: Affine<50, 3, f64>,
-}
 
 /// Points in the square [-1, 1]², labelled by which of three rings around
 /// the origin they fall in (radius below 0.4, below 0.75, beyond). No line
@@ -42,7 +34,7 @@ fn rings(rng: &mut impl Rng, n: usize) -> (Tensor<Batch<2>, f64>, Labels<3>) {
 
 fn main() -> Result<(), Error> {
     let mut rng = ChaCha8Rng::seed_from_u64(1);
-    let mut net = TwoLayerNet::default();
+    let mut net = TwoLayerNet::<2, 50, 3, f64>::default();
     net.init(Init::He, 1);
     let mut loss = SoftmaxWithLoss::new();
     println!("{}\n", net.summary());

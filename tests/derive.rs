@@ -3,18 +3,11 @@
 //! central differences.
 
 use katachi::grad::gradient_check;
+use katachi::models::TwoLayerNet;
 use katachi::prelude::*;
 
 mod common;
 use common::{batch, labels};
-
-/// The book's two-layer net.
-#[derive(Network, Default, Clone)]
-struct TwoLayerNet {
-    affine1: Affine<784, 50>,
-    relu: Relu,
-    affine2: Affine<50, 10>,
-}
 
 #[derive(Network, Default, Clone)]
 struct SmallRelu {
@@ -110,7 +103,7 @@ fn predict_equals_forward() {
 
 #[test]
 fn parameter_names_and_counts() {
-    let net = TwoLayerNet::default();
+    let net = <TwoLayerNet>::default();
     assert_eq!(
         net.param_names(),
         [
@@ -181,9 +174,9 @@ fn gradient_check_nested_generic_network() {
 
 #[test]
 fn same_seed_same_network() {
-    let a = TwoLayerNet::seeded(42);
-    let b = TwoLayerNet::seeded(42);
-    let c = TwoLayerNet::seeded(43);
+    let a = <TwoLayerNet>::seeded(42);
+    let b = <TwoLayerNet>::seeded(42);
+    let c = <TwoLayerNet>::seeded(43);
     assert_eq!(a.affine1.weight.value, b.affine1.weight.value);
     assert_eq!(a.affine2.weight.value, b.affine2.weight.value);
     assert_ne!(a.affine1.weight.value, c.affine1.weight.value);

@@ -1,19 +1,13 @@
 //! A shortened run of the main job on the shipped data: it learns, the same
 //! seed gives the same run, and a checkpoint gives identical predictions.
 
+use katachi::models::{SimpleConvNet, TwoLayerNet};
 use std::path::Path;
 
 use katachi::checkpoint;
 use katachi::data::{Batches, Mnist, Split, gather_rows};
 use katachi::prelude::*;
 use katachi::train::{evaluate, train_epoch};
-
-#[derive(Network, Default)]
-struct TwoLayerNet {
-    affine1: Affine<784, 50>,
-    relu: Relu,
-    affine2: Affine<50, 10>,
-}
 
 /// The first `n` examples of a split.
 fn head(split: &Split, n: usize) -> Split {
@@ -26,7 +20,7 @@ fn head(split: &Split, n: usize) -> Split {
 
 fn train(mnist: &Mnist) -> (TwoLayerNet, f64) {
     let train = head(&mnist.train, 6000);
-    let mut net = TwoLayerNet::default();
+    let mut net = <TwoLayerNet>::default();
     net.init(Init::He, 42);
     let (mut loss, mut opt) = (SoftmaxWithLoss::new(), Sgd::new(0.1));
     let mut batches = Batches::new(train.len(), 100, 42);
@@ -60,24 +54,11 @@ fn a_short_run_learns_and_round_trips_through_a_checkpoint() {
     let path =
         std::env::temp_dir().join(format!("katachi-mnist-{}.safetensors", std::process::id()));
     checkpoint::save(&net, &path).unwrap();
-    let mut fresh = TwoLayerNet::default();
+    let mut fresh = <TwoLayerNet>::default();
     checkpoint::load(&mut fresh, &path).unwrap();
     std::fs::remove_file(&path).unwrap();
     let x = head(&mnist.test, 500).images;
     assert_eq!(fresh.predict(x.clone()), net.predict(x));
-}
-
-/// The book's SimpleConvNet.
-#[derive(Network, Default)]
-#[network(input = Tensor<Nchw<1, 28, 28>>)]
-struct SimpleConvNet {
-    conv1: Conv2d<1, 30, 5>,
-    relu1: Relu,
-    pool1: MaxPool2d<2>,
-    flatten: Flatten,
-    affine1: Affine<4320, 100>,
-    relu2: Relu,
-    affine2: Affine<100, 10>,
 }
 
 /// The first `n` examples of a split as 1×28×28 images and their labels.
@@ -91,7 +72,7 @@ fn a_short_cnn_run_learns_and_round_trips_through_a_checkpoint() {
     let mnist =
         Mnist::<f32>::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("data/mnist")).unwrap();
     let (train, test) = (images(&mnist.train, 3000), images(&mnist.test, 1000));
-    let mut net = SimpleConvNet::default();
+    let mut net = <SimpleConvNet>::default();
     net.init(Init::He, 42);
     let (mut loss, mut opt) = (SoftmaxWithLoss::new(), Adam::new(0.001));
     let mut batches = Batches::new(3000, 50, 42);
@@ -115,7 +96,7 @@ fn a_short_cnn_run_learns_and_round_trips_through_a_checkpoint() {
         std::process::id()
     ));
     checkpoint::save(&net, &path).unwrap();
-    let mut fresh = SimpleConvNet::default();
+    let mut fresh = <SimpleConvNet>::default();
     checkpoint::load(&mut fresh, &path).unwrap();
     std::fs::remove_file(&path).unwrap();
     assert_eq!(fresh.conv1.weight.value.dims(), [30, 1, 5, 5]);

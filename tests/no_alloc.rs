@@ -2,6 +2,7 @@
 //! and the kernels their packing scratch. Counted with a global allocator
 //! that tallies every allocation in this test binary.
 
+use katachi::models::TwoLayerNet;
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -35,13 +36,6 @@ unsafe impl GlobalAlloc for Counting {
 #[global_allocator]
 static GLOBAL: Counting = Counting;
 
-#[derive(Network, Default)]
-struct TwoLayerNet {
-    affine1: Affine<784, 50>,
-    relu: Relu,
-    affine2: Affine<50, 10>,
-}
-
 fn sgd(net: &mut TwoLayerNet, lr: f32) {
     net.visit_mut(&ParamPath::ROOT, &mut |_, p| {
         for (v, g) in p.value.iter_mut().zip(p.grad.iter()) {
@@ -52,7 +46,7 @@ fn sgd(net: &mut TwoLayerNet, lr: f32) {
 
 #[test]
 fn a_warm_training_step_allocates_nothing() {
-    let mut net = TwoLayerNet::seeded(1);
+    let mut net = <TwoLayerNet>::seeded(1);
     let mut loss = SoftmaxWithLoss::<10>::new();
     let x = Tensor::<Batch<784>>::from_fn((100, Const), |i| ((i[0] * 7 + i[1]) % 13) as f32 / 13.0);
     let t = Labels::<10>::new((0..100).map(|i| i % 10).collect()).unwrap();

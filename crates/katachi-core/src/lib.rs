@@ -11,9 +11,8 @@
 //! | [`layer`] | `Layer`/`Loss` traits, `Mul`/`Add` nodes, `Affine`, activations, loss layers | ch. 5 |
 //! | [`param`] | parameters and the visitor that names them | ch. 5–6 |
 //! | [`init`] | weight initialisers: N(0, σ²), Xavier, He | ch. 6 |
-//! | [`data`] | IDX files, MNIST-format data sets, seeded mini-batches | ch. 3 |
 //! | [`optim`] | SGD, Momentum, AdaGrad, RMSProp, Adam, weight decay | ch. 6 |
-//! | [`train`] | one epoch of shuffled mini-batches, evaluation | ch. 4–6 |
+//! | [`train`] | seeded mini-batches, one epoch of them, evaluation | ch. 4–6 |
 //! | [`checkpoint`] | save and load parameters as safetensors | — |
 //!
 //! ```
@@ -33,7 +32,6 @@
 
 pub mod check;
 pub mod checkpoint;
-pub mod data;
 mod error;
 pub mod func;
 pub mod grad;

@@ -25,14 +25,15 @@ use proc_macro::TokenStream;
 /// ```
 /// use katachi::prelude::*;
 ///
+/// // The book's TwoLayerNet (`katachi::models` ships it ready-made).
 /// #[derive(Network, Default)]
-/// struct TwoLayerNet {
+/// struct Mlp {
 ///     affine1: Affine<784, 50>,
 ///     relu: Relu,
 ///     affine2: Affine<50, 10>,
 /// }
 ///
-/// let mut net = TwoLayerNet::seeded(42); // N(0, 0.01²) weights, zero biases
+/// let mut net = Mlp::seeded(42); // N(0, 0.01²) weights, zero biases
 /// let mut loss = SoftmaxWithLoss::<10>::new();
 /// let x = Tensor::<Batch<784>>::zeros((100, Const));
 /// let t = Labels::<10>::new(vec![0; 100])?;
@@ -145,7 +146,7 @@ use proc_macro::TokenStream;
 ///
 /// #[derive(Network, Default)]
 /// #[network(input = Tensor<Nchw<1, 28, 28>>)]
-/// struct SimpleConvNet {
+/// struct Cnn {
 ///     conv1: Conv2d<1, 30, 5>, // [_, 30, 24, 24]
 ///     relu1: Relu,
 ///     pool1: MaxPool2d<2>,     // [_, 30, 12, 12]
@@ -155,7 +156,7 @@ use proc_macro::TokenStream;
 ///     affine2: Affine<100, 10>,
 /// }
 ///
-/// let net = SimpleConvNet::seeded(1);
+/// let net = Cnn::seeded(1);
 /// assert_eq!(net.predict(Tensor::zeros((2, Const, Const, Const))).dims(), [2, 10]);
 /// ```
 ///

@@ -1,18 +1,7 @@
-//! The book's SimpleConvNet, and a generic CNN whose checks run when it is
-//! instantiated: both build and run.
+//! The book's convolutional networks from `katachi::models`, and a generic
+//! CNN whose checks run when it is instantiated: all build and run.
+use katachi::models::{DeepConvNet, SimpleConvNet};
 use katachi::prelude::*;
-
-#[derive(Default, Network)]
-#[network(input = Tensor<Nchw<1, 28, 28>>)]
-struct SimpleConvNet {
-    conv1: Conv2d<1, 30, 5>,
-    relu1: Relu,
-    pool1: MaxPool2d<2>,
-    flatten: Flatten,
-    affine1: Affine<4320, 100>,
-    relu2: Relu,
-    affine2: Affine<100, 10>,
-}
 
 #[derive(Default, Network)]
 #[network(input = Tensor<Nchw<1, 12, 12>>)]
@@ -24,9 +13,11 @@ struct Generic<const F: usize> {
 }
 
 fn main() {
-    let net = SimpleConvNet::seeded(1);
+    let net = <SimpleConvNet>::seeded(1);
     let y = net.predict(Tensor::zeros((2, Const, Const, Const)));
     assert_eq!(y.dims(), [2, 10]);
+    let deep = DeepConvNet::<f64>::seeded(1);
+    assert_eq!(deep.predict(Tensor::zeros((1, Const, Const, Const))).dims(), [1, 10]);
     let generic = Generic::<16>::seeded(2);
     assert_eq!(generic.predict(Tensor::zeros((1, Const, Const, Const))).dims(), [1, 2]);
 }

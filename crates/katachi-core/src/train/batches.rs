@@ -14,7 +14,7 @@ use crate::error::{Error, Result};
 /// Shuffled index batches over `n` examples.
 ///
 /// ```
-/// use katachi::data::Batches;
+/// use katachi::train::Batches;
 /// let mut batches = Batches::new(10, 4, 7);
 /// let epoch: Vec<Vec<usize>> = batches.epoch().map(<[usize]>::to_vec).collect();
 /// assert_eq!(epoch.len(), 3); // 4 + 4 + 2
@@ -42,7 +42,7 @@ impl Batches {
     /// [`Batches::new`] for a batch size that comes from a user.
     ///
     /// ```
-    /// use katachi::data::Batches;
+    /// use katachi::train::Batches;
     /// let err = Batches::try_new(10, 0, 7).unwrap_err();
     /// assert_eq!(err.to_string(), "the batch size is 0: a batch needs at least one example");
     /// assert_eq!(Batches::try_new(10, 4, 7)?.per_epoch(), 3);
@@ -97,7 +97,7 @@ impl Batches {
 ///
 /// ```
 /// use katachi::prelude::*;
-/// use katachi::data::gather_rows;
+/// use katachi::train::gather_rows;
 /// let images = Tensor::<Nchw<1, 1, 2>>::from_vec((3, Const, Const, Const), vec![0.0, 1.0, 2.0, 3.0, 4.0, 5.0])?;
 /// assert_eq!(gather_rows(&images, &[2, 0]).as_slice(), &[4.0, 5.0, 0.0, 1.0]);
 /// # Ok::<(), katachi::Error>(())

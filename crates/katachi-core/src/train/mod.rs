@@ -1,7 +1,8 @@
 //! The training loop, in pieces a program can read in one screen: one epoch
 //! of shuffled mini-batches, and evaluation.
 
-use crate::data::{Batches, Split, gather_rows};
+mod batches;
+
 use crate::func::accuracy;
 use crate::labels::Labels;
 use crate::layer::{Layer, Loss, backprop};
@@ -9,6 +10,7 @@ use crate::optim::Optimizer;
 use crate::param::Parameters;
 use crate::shape::{Batch, Shape};
 use crate::tensor::Tensor;
+pub use batches::{Batches, gather_rows};
 use katachi_par::Element;
 
 use crate::error::{Error, Result};
@@ -146,7 +148,7 @@ fn finite_rows<S: Shape, E: Element>(
 /// [`Error::NonFinite`] naming the sample, for a NaN or an infinity in the
 /// data (a prediction from it would mean nothing); [`Error::Setting`] for a
 /// data set without samples; an error if the labels do not fit the output
-/// (they always do for a `Split`).
+/// (they always do for a split of a data set).
 pub fn evaluate<S, const C: usize, E, D, N>(net: &N, data: &D) -> Result<f64>
 where
     S: Shape,
@@ -167,18 +169,11 @@ where
 }
 
 /// A labelled data set: samples of shape `S` (the batch axis first) and
-/// their labels among `C` classes. MNIST's [`Split`] gives 784-wide rows;
-/// a pair `(images, labels)` gives whatever shape its tensor has, e.g.
-/// `(split.images_nchw(), split.labels.clone())` for a convolutional network.
+/// their labels among `C` classes: a pair `(images, labels)`, or a split of
+/// a data set (`katachi::data::Split`, any sample shape).
 pub trait Images<S: Shape, const C: usize, E: Element> {
     /// The samples and their labels.
     fn parts(&self) -> (&Tensor<S, E>, &Labels<C>);
-}
-
-impl<E: Element> Images<Batch<784>, 10, E> for Split<E> {
-    fn parts(&self) -> (&Tensor<Batch<784>, E>, &Labels<10>) {
-        (&self.images, &self.labels)
-    }
 }
 
 impl<S: Shape, const C: usize, E: Element> Images<S, C, E> for (Tensor<S, E>, Labels<C>) {
@@ -199,13 +194,13 @@ mod tests {
     use crate::shape::Const;
     use crate::tensor::Tensor;
 
+    /// Ten 784-pixel images and their labels.
+    type Toy = (Tensor<Batch<784>>, Labels<10>);
+
     /// Ten 784-pixel images, label = which tenth of the row is lit.
-    fn toy() -> Split<f32> {
+    fn toy() -> Toy {
         let images = Tensor::from_fn((10, Const), |i| if i[1] / 78 == i[0] { 1.0 } else { 0.0 });
-        Split {
-            images,
-            labels: Labels::new((0..10).collect()).unwrap(),
-        }
+        (images, Labels::new((0..10).collect()).unwrap())
     }
 
     type ToyNet = (Affine<784, 10>, Relu, Affine<10, 10>);
@@ -246,8 +241,8 @@ mod tests {
         assert_eq!(learn(), (losses, acc));
     }
 
-    fn one_epoch(net: &mut ToyNet, data: &Split<f32>, lr: f64, batch: usize) -> Result<f64> {
-        let mut batches = Batches::new(data.len(), batch, 9);
+    fn one_epoch(net: &mut ToyNet, data: &Toy, lr: f64, batch: usize) -> Result<f64> {
+        let mut batches = Batches::new(data.1.len(), batch, 9);
         let (mut loss, mut opt) = (SoftmaxWithLoss::new(), Sgd::new(lr));
         train_epoch(net, &mut loss, &mut opt, data, &mut batches, 1, |_, _| {})
     }
@@ -306,7 +301,7 @@ mod tests {
     #[test]
     fn a_nan_pixel_is_refused_before_any_update() {
         let mut data = toy();
-        data.images.as_mut_slice()[4 * 784 + 100] = f32::NAN;
+        data.0.as_mut_slice()[4 * 784 + 100] = f32::NAN;
         let mut net = toy_net();
         let before = net.0.weight.value.clone();
         // One batch of all ten: the bad sample is in the first (only) step.
@@ -316,7 +311,7 @@ mod tests {
             "the training data holds NaN at sample 4, element 100"
         );
         assert_eq!(net.0.weight.value, before);
-        data.images.as_mut_slice()[4 * 784 + 100] = f32::NEG_INFINITY;
+        data.0.as_mut_slice()[4 * 784 + 100] = f32::NEG_INFINITY;
         let err = evaluate(&net, &data).unwrap_err();
         assert_eq!(
             err.to_string(),
@@ -341,10 +336,7 @@ mod tests {
 
     #[test]
     fn empty_or_mislabelled_data_is_an_error_not_an_accuracy() {
-        let empty = Split::<f32> {
-            images: Tensor::zeros((0, Const)),
-            labels: Labels::new(Vec::new()).unwrap(),
-        };
+        let empty: Toy = (Tensor::zeros((0, Const)), Labels::new(Vec::new()).unwrap());
         let net = toy_net();
         assert_eq!(
             evaluate(&net, &empty).unwrap_err().to_string(),
@@ -354,7 +346,7 @@ mod tests {
             one_epoch(&mut toy_net(), &empty, 0.1, 10).unwrap_err(),
             Error::Setting { .. }
         ));
-        let short = (toy().images, Labels::<10>::new(vec![1, 2]).unwrap());
+        let short = (toy().0, Labels::<10>::new(vec![1, 2]).unwrap());
         assert_eq!(
             evaluate(&net, &short).unwrap_err().to_string(),
             "a labelled data set: the input has 10 rows but the target has 2"
