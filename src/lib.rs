@@ -51,6 +51,7 @@ pub mod prelude {
     pub use katachi_core::prelude::*;
 }
 
+pub mod guide;
 pub mod models;
 
 // The derive names `::katachi::…`; inside this crate that is this crate.

@@ -11,7 +11,8 @@ const CAPACITY: usize = 480;
 /// but `flatten` produces [_, 4320]").
 ///
 /// ```
-/// use katachi::shape::{ConstMessage, Const};
+/// use katachi::check::ConstMessage;
+/// use katachi::shape::Const;
 /// const M: ConstMessage = ConstMessage::new()
 ///     .text("takes ")
 ///     .shape::<(usize, Const<30>, Const<12>)>()
@@ -126,7 +127,8 @@ impl Default for ConstMessage {
 /// an earlier layer, reported there, so they give `None` here.
 ///
 /// ```
-/// use katachi::shape::{mismatch_message, Const, Flat, Window};
+/// use katachi::check::mismatch_message;
+/// use katachi::shape::{Const, Flat, Window};
 /// type Pool = Window<Window<Const<28>, 5, 1, 0>, 2, 2, 0>;
 /// type Arrives = (usize, Flat<Const<30>, Pool, Pool>);
 /// let m = mismatch_message::<Arrives, (usize, Const<4000>)>("`affine1` takes ", " but `flatten` produces ");

@@ -15,8 +15,8 @@
 //! 3. [`FixedInput`] if the layer's type fixes its input (an `Affine<784,
 //!    _>` takes `[_, 784]` rows), so a network can start with it.
 //!
-//! A step-by-step guide with a whole example is the page
-//! `katachi::guide::writing_a_layer`.
+//! A step-by-step guide with whole examples is the page
+//! `katachi::guide::writing_a_layer` ("Writing your own layer").
 //!
 //! The rest serves those checks: [`Width`] accepts rows whose width the
 //! compiler computes ([`Flat`](crate::shape::Flat) after a convolution) and

@@ -13,6 +13,7 @@ pub(crate) mod kernel;
 mod loops;
 mod pack;
 mod simple;
+mod tile;
 
 use crate::{Element, MatMut, MatRef, Par};
 

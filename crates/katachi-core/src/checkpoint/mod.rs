@@ -1,0 +1,253 @@
+//! Checkpoints in the safetensors format, one tensor per parameter, named by
+//! its dotted path (`affine1.weight`), so PyTorch and candle read them too.
+//!
+//! Saving is atomic: the file is written under a temporary name in the same
+//! folder and renamed over the old one, so a crash mid-save leaves the old
+//! checkpoint whole. Loading checks every name, element type and shape
+//! before it changes anything, and reports the first mismatch by name.
+//!
+//! ```
+//! use katachi::{checkpoint, prelude::*};
+//! let mut a = Affine::<3, 2, f32>::zeros();
+//! a.init(Init::He, 1);
+//! let path = std::env::temp_dir().join(format!("katachi-doc-{}.safetensors", std::process::id()));
+//! checkpoint::save(&a, &path)?;
+//! let mut b = Affine::<3, 2, f32>::zeros();
+//! checkpoint::load(&mut b, &path)?;
+//! assert_eq!(a.weight.value, b.weight.value);
+//! # std::fs::remove_file(&path).unwrap();
+//! # Ok::<(), katachi::Error>(())
+//! ```
+
+mod atomic;
+mod bytes;
+
+use bytes::{dtype, from_bytes, to_bytes};
+
+use std::collections::HashMap;
+use std::fs::{self, File};
+use std::io::Read;
+use std::path::Path;
+
+use safetensors::SafeTensors;
+use safetensors::tensor::TensorView;
+
+use katachi_par::Element;
+
+use crate::error::{Error, Result};
+use crate::param::{ParamPath, Parameters};
+
+/// Writes every parameter of `params` to `path` (atomically).
+///
+/// The file is written under a temporary name unique to this call, in the
+/// same folder (so two saves at once never share one), synced, renamed over
+/// `path`, and the folder synced, so that after a crash `path` holds either
+/// the old checkpoint or the new one, whole. A temporary file left by a
+/// process that was killed mid-save is removed by the next save to the same
+/// name (on Linux, where a process can be told dead from alive).
+///
+/// # Errors
+/// [`Error::NonFinite`] naming the parameter, if one holds a NaN or an
+/// infinity (nothing is written: a diverged network never replaces a good
+/// checkpoint); [`Error::Io`] if the folder cannot be written.
+pub fn save<P: Parameters + ?Sized>(params: &P, path: &Path) -> Result<()> {
+    if let Some((name, index, value)) = params.first_non_finite() {
+        return Err(Error::NonFinite {
+            what: format!("parameter `{name}`"),
+            at: format!("element {index}; nothing was saved to {}", path.display()),
+            value: format!("{value}"),
+        });
+    }
+    let mut tensors: Vec<(String, Vec<usize>, Vec<u8>)> = Vec::new();
+    params.visit(&ParamPath::ROOT, &mut |name, p| {
+        tensors.push((name.to_string(), p.dims.clone(), to_bytes(p.value)))
+    });
+    let views = tensors
+        .iter()
+        .map(|(name, dims, bytes)| {
+            let view = TensorView::new(dtype::<P::Elem>(), dims.clone(), bytes)
+                .map_err(|e| Error::format(name, format!("cannot be stored: {e}")))?;
+            Ok((name.clone(), view))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let metadata = Some(HashMap::from([(
+        "format".to_string(),
+        "katachi".to_string(),
+    )]));
+    let bytes = safetensors::serialize(views, metadata).map_err(|e| {
+        Error::format(
+            &path.display().to_string(),
+            format!("cannot be serialised: {e}"),
+        )
+    })?;
+    atomic::write(path, &bytes).map_err(|e| Error::io(path, e))
+}
+
+/// Header bytes allowed beyond what the tensors' entries need: room for
+/// metadata a writer adds (PyTorch's `format`, a user's notes).
+const HEADER_SLACK: u64 = 1 << 20;
+
+/// Header bytes allowed per tensor besides its name: dtype, shape, offsets.
+const HEADER_PER_TENSOR: u64 = 256;
+
+/// Reads `path` into the parameters of `params`, which must match it name
+/// for name, in element type and shape. Nothing changes unless all match.
+///
+/// What is read is bounded by what the network can need (its parameters in
+/// the widest element type, and a header of reasonable size): a file that
+/// is larger, or not a regular file (a folder, a FIFO, a device), is refused
+/// before it is read.
+///
+/// # Errors
+/// [`Error::Io`] if the file cannot be read or is not a regular file;
+/// [`Error::Format`] if it is larger than this network's checkpoint can be,
+/// has a tensor name twice, or names the first missing, extra or mismatched
+/// tensor (with both shapes) or the first tensor holding a NaN or an
+/// infinity.
+pub fn load<P: Parameters + ?Sized>(params: &mut P, path: &Path) -> Result<()> {
+    let file = path.display().to_string();
+    let mut limit = 8 + HEADER_SLACK;
+    params.visit(&ParamPath::ROOT, &mut |name, p| {
+        limit += HEADER_PER_TENSOR + name.to_string().len() as u64 + 8 * p.value.len() as u64;
+    });
+    let bytes = read_bounded(path, limit)?;
+    if let Some(name) = duplicate_name(&bytes) {
+        return Err(Error::format(
+            &file,
+            format!("has the tensor name `{name}` twice"),
+        ));
+    }
+    let st = SafeTensors::deserialize(&bytes)
+        .map_err(|e| Error::format(&file, format!("not a safetensors file: {e}")))?;
+
+    // Check everything first, decoding into staging buffers.
+    let mut problem: Option<String> = None;
+    let mut staged: Vec<Vec<P::Elem>> = Vec::new();
+    let mut expected = Vec::new();
+    params.visit(&ParamPath::ROOT, &mut |name, p| {
+        let name = name.to_string();
+        if problem.is_none() {
+            problem = match st.tensor(&name) {
+                Err(_) => Some(format!(
+                    "has no tensor `{name}` (the network's is {:?})",
+                    p.dims
+                )),
+                Ok(t) if t.dtype() != dtype::<P::Elem>() => Some(format!(
+                    "tensor `{name}` is {:?}; the network's is {:?}",
+                    t.dtype(),
+                    dtype::<P::Elem>()
+                )),
+                Ok(t) if t.shape() != p.dims.as_slice() => Some(format!(
+                    "tensor `{name}` has shape {:?}; the network's has {:?}",
+                    t.shape(),
+                    p.dims
+                )),
+                Ok(t) => {
+                    let mut values = vec![P::Elem::ZERO; p.value.len()];
+                    from_bytes(t.data(), &mut values);
+                    let bad = katachi_par::finite::first_non_finite(&values);
+                    staged.push(values);
+                    bad.map(|(i, v)| format!("tensor `{name}` holds {v} at element {i}"))
+                }
+            };
+        }
+        expected.push(name);
+    });
+    if let Some(problem) = problem {
+        return Err(Error::format(&file, problem));
+    }
+    let mut names = st.names();
+    names.sort();
+    if let Some(extra) = names.iter().find(|n| !expected.iter().any(|e| e == **n)) {
+        return Err(Error::format(
+            &file,
+            format!("has a tensor `{extra}` the network does not"),
+        ));
+    }
+
+    let mut staged = staged.into_iter();
+    params.visit_mut(&ParamPath::ROOT, &mut |_, p| {
+        p.value
+            .copy_from_slice(&staged.next().expect("one staged tensor per parameter"));
+    });
+    Ok(())
+}
+
+/// The bytes of `path`, if it is a regular file of at most `limit` bytes.
+fn read_bounded(path: &Path, limit: u64) -> Result<Vec<u8>> {
+    let file = path.display().to_string();
+    let meta = fs::metadata(path).map_err(|e| Error::io(path, e))?;
+    if !meta.is_file() {
+        let (kind, what) = if meta.is_dir() {
+            (std::io::ErrorKind::IsADirectory, "a folder")
+        } else {
+            (
+                std::io::ErrorKind::InvalidInput,
+                "not a regular file (a FIFO, a socket or a device)",
+            )
+        };
+        return Err(Error::io_problem(
+            path,
+            kind,
+            format!("is {what}, not a checkpoint"),
+        ));
+    }
+    let too_large = |len: u64| {
+        Error::format(
+            &file,
+            format!(
+                "is {len} bytes, more than a checkpoint of this network can be ({limit} bytes at most)"
+            ),
+        )
+    };
+    if meta.len() > limit {
+        return Err(too_large(meta.len()));
+    }
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    File::open(path)
+        .and_then(|f| f.take(limit + 1).read_to_end(&mut bytes))
+        .map_err(|e| Error::io(path, e))?;
+    if bytes.len() as u64 > limit {
+        return Err(too_large(bytes.len() as u64));
+    }
+    Ok(bytes)
+}
+
+/// A tensor name that the safetensors header of `bytes` holds twice.
+/// (`SafeTensors::deserialize` reads the header into a map, which keeps one
+/// of the two silently.) A malformed header gives `None`, for the
+/// deserialiser to report.
+fn duplicate_name(bytes: &[u8]) -> Option<String> {
+    use serde::de::{Deserializer, IgnoredAny, MapAccess, Visitor};
+
+    struct FirstDuplicate;
+
+    impl<'de> Visitor<'de> for FirstDuplicate {
+        type Value = Option<String>;
+
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("a safetensors header")
+        }
+
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+            let mut seen = std::collections::HashSet::new();
+            while let Some(key) = map.next_key::<String>()? {
+                map.next_value::<IgnoredAny>()?;
+                if !seen.insert(key.clone()) {
+                    return Ok(Some(key));
+                }
+            }
+            Ok(None)
+        }
+    }
+
+    let len = u64::from_le_bytes(bytes.get(..8)?.try_into().ok()?);
+    let header = bytes.get(8..8usize.checked_add(usize::try_from(len).ok()?)?)?;
+    serde_json::Deserializer::from_slice(header)
+        .deserialize_map(FirstDuplicate)
+        .ok()
+        .flatten()
+}
+
+#[cfg(test)]
+mod tests;

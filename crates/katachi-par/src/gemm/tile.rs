@@ -1,0 +1,140 @@
+//! LOOPS 2 and 1 around the micro-kernel: every micro-tile of one
+//! macro-tile of C, with the ragged edges computed on a scratch tile.
+
+use super::kernel::{APanel, MicroKernel, WriteBack};
+use crate::{Element, MatRef};
+
+/// The largest tile any kernel computes, for the edge scratch tile.
+pub(super) const MAX_TILE: usize = 192;
+
+/// Which KC block of the product a macro-tile belongs to.
+#[derive(Clone, Copy)]
+pub(super) enum Block<'a, E> {
+    /// The first, with `Accum::Replace`: overwrite.
+    First,
+    /// The first, with `Accum::Replace` and a bias: overwrite with `T + b`.
+    FirstWithBias(&'a [E]),
+    /// Any other (or `Accum::Add`): add.
+    Later,
+}
+
+/// Where the `MR`-row panels of a row block of A come from.
+#[derive(Clone, Copy)]
+pub(super) enum ASource<'a, E> {
+    /// Packed: panel `ir` is `data[ir·MR·kc..][..MR·kc]`.
+    Packed(&'a [E]),
+    /// Read in place from `lhs` (rows from `row0`, columns from `col0`) for
+    /// the `whole` full panels; a ragged last one is packed in `tail`.
+    Direct {
+        lhs: MatRef<'a, E>,
+        row0: usize,
+        col0: usize,
+        whole: usize,
+        tail: &'a [E],
+    },
+}
+
+impl<'a, E: Copy> ASource<'a, E> {
+    /// Panel `ir` of a block `kc` deep, for a kernel `mr` rows tall.
+    fn panel(&self, ir: usize, kc: usize, mr: usize) -> APanel<'a, E> {
+        match *self {
+            ASource::Packed(data) => APanel::packed(&data[ir * mr * kc..(ir + 1) * mr * kc], mr),
+            ASource::Direct { tail, whole, .. } if ir == whole => APanel::packed(tail, mr),
+            ASource::Direct {
+                lhs, row0, col0, ..
+            } => {
+                let start = (row0 + ir * mr) * lhs.rs + col0 * lhs.cs;
+                APanel {
+                    data: &lhs.data[start..],
+                    rs: lhs.rs,
+                    cs: lhs.cs,
+                }
+            }
+        }
+    }
+}
+
+/// One `mc × nc` block of C, `kc` deep: rows of `c_rows` (row stride
+/// `rs`) from column `jc`.
+pub(super) struct MacroTile<'c, E> {
+    pub(super) c_rows: &'c mut [E],
+    pub(super) rs: usize,
+    pub(super) jc: usize,
+    pub(super) nc: usize,
+    pub(super) mc: usize,
+    pub(super) kc: usize,
+}
+
+/// LOOPS 2 and 1: every micro-tile of one macro-tile of C.
+pub(super) fn macro_tile<E: Element>(
+    kernel: &MicroKernel<E>,
+    a: &ASource<'_, E>,
+    bpack: &[E],
+    tile: MacroTile<'_, E>,
+    block: Block<'_, E>,
+) {
+    let MacroTile {
+        c_rows,
+        rs,
+        jc,
+        nc,
+        mc,
+        kc,
+    } = tile;
+    let (mr, nr) = (kernel.mr, kernel.nr);
+    // LOOP 2: micro-panels of B~.
+    for (jr, bpanel) in bpack.chunks_exact(nr * kc).enumerate() {
+        let col = jc + jr * nr;
+        let cols = nr.min(jc + nc - col);
+        let tile_bias = match block {
+            Block::FirstWithBias(b) => Some(&b[col..col + cols]),
+            _ => None,
+        };
+        // LOOP 1: micro-panels of A~.
+        for ir in 0..mc.div_ceil(mr) {
+            let apanel = a.panel(ir, kc, mr);
+            let rows = mr.min(mc - ir * mr);
+            let origin = ir * mr * rs + col;
+            if rows == mr && cols == nr {
+                let wb = match (block, tile_bias) {
+                    (Block::First, _) => WriteBack::Replace,
+                    (Block::FirstWithBias(_), Some(b)) => WriteBack::ReplaceWithBias(b),
+                    _ => WriteBack::Add,
+                };
+                (kernel.run)(kc, apanel, bpanel, &mut c_rows[origin..], rs, wb);
+            } else {
+                // Ragged edge: the same kernel on a scratch tile, then the
+                // valid part written back with the same additions.
+                // At most half a panel wide (the last columns of a narrow
+                // product, like 2 of the book net's 50): half the work.
+                let run = if cols <= nr / 2 {
+                    kernel.half
+                } else {
+                    kernel.run
+                };
+                let mut tile = [E::ZERO; MAX_TILE];
+                run(
+                    kc,
+                    apanel,
+                    bpanel,
+                    &mut tile[..mr * nr],
+                    nr,
+                    WriteBack::Replace,
+                );
+                for i in 0..rows {
+                    let out = &mut c_rows[origin + i * rs..origin + i * rs + cols];
+                    let t = &tile[i * nr..i * nr + cols];
+                    match (block, tile_bias) {
+                        (Block::First, _) => out.copy_from_slice(t),
+                        (Block::FirstWithBias(_), Some(b)) => out
+                            .iter_mut()
+                            .zip(t)
+                            .zip(b)
+                            .for_each(|((o, &t), &b)| *o = t + b),
+                        _ => out.iter_mut().zip(t).for_each(|(o, &t)| *o += t),
+                    }
+                }
+            }
+        }
+    }
+}
