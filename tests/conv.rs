@@ -194,7 +194,7 @@ fn conv_weights_are_saved_with_their_four_extents() {
     let net = SmallCnn::seeded(14);
     let mut dims = Vec::new();
     net.visit(&ParamPath::ROOT, &mut |path, p| {
-        dims.push((path.to_string(), p.dims.clone()))
+        dims.push((path.to_string(), p.dims.to_vec()))
     });
     assert_eq!(dims[0], ("conv1.weight".to_string(), vec![4, 1, 3, 3]));
     assert_eq!(dims[2], ("conv2.weight".to_string(), vec![3, 4, 3, 3]));

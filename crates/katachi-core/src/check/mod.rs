@@ -11,7 +11,8 @@
 //!    `#[derive(Network)]` struct compares `Input` with what the previous
 //!    field gives, so a mismatch is one error at the field, naming both
 //!    shapes. The two must agree — `Layer<Input>` with `Out = Output` —
-//!    which [`signature_agrees`] checks at compile time.
+//!    which [`signature_agrees`](crate::layer::signature_agrees) checks at
+//!    compile time.
 //! 3. [`FixedInput`] if the layer's type fixes its input (an `Affine<784,
 //!    _>` takes `[_, 784]` rows), so a network can start with it.
 //!
@@ -27,7 +28,7 @@
 //! a loss's width; [`derived`] is what the derive expands to.
 //!
 //! ```
-//! use katachi::check::signature_agrees;
+//! use katachi::layer::signature_agrees;
 //! use katachi::prelude::*;
 //!
 //! // Every layer promises what it gives; this line fails to compile if not.
@@ -46,6 +47,6 @@ pub use crate::shape::dim::{Derived, WindowFault};
 pub use crate::shape::extent::Expected;
 pub use fits::{InputFits, TargetFits};
 pub use message::{ConstMessage, mismatch_message, window_message};
-pub use signature::{FixedInput, HasSample, Signature, signature_agrees};
+pub use signature::{FixedInput, HasSample, Signature};
 pub use width::Width;
 pub(crate) use window::WindowFits;

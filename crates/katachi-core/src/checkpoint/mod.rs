@@ -60,7 +60,7 @@ pub fn save<P: Parameters + ?Sized>(params: &P, path: &Path) -> Result<()> {
     }
     let mut tensors: Vec<(String, Vec<usize>, Vec<u8>)> = Vec::new();
     params.visit(&ParamPath::ROOT, &mut |name, p| {
-        tensors.push((name.to_string(), p.dims.clone(), to_bytes(p.value)))
+        tensors.push((name.to_string(), p.dims.to_vec(), to_bytes(p.value)))
     });
     let views = tensors
         .iter()

@@ -58,6 +58,10 @@ fn apply<A: Activation, S: Shape, E: Element>(mut x: Tensor<S, E>) -> Tensor<S, 
 macro_rules! activation_layer {
     ($(#[$doc:meta])* $name:ident, $fun:ident) => {
         $(#[$doc])*
+        ///
+        /// # Shapes
+        /// - input: any shape
+        /// - output: the input's shape
         #[derive(Clone, Debug, Default)]
         pub struct $name<E: Element = f32> {
             cache: Cache<$fun, E>,

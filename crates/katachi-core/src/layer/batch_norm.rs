@@ -14,6 +14,11 @@ use katachi_par::batch_norm::{self, BatchNormGrads, Normalisation};
 
 /// Batch normalisation over rows of `N` features.
 ///
+/// # Shapes
+/// - input `x`: `[batch, N]`
+/// - `γ`, `β`, running mean and variance: `[N]`
+/// - output: `[batch, N]`
+///
 /// Training (`forward` in [`Mode::Train`]): `μ`, `σ²` are each feature's
 /// mean and (biased) variance over the batch, `x̂ = (x − μ)/√(σ² + ε)`,
 /// `y = γ·x̂ + β`, and the running averages move towards `μ`, `σ²` by

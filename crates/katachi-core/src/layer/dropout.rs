@@ -17,6 +17,10 @@ use katachi_par::Element;
 /// passes everything through. Backward lets the gradient through exactly
 /// where forward kept the element, with the same scale.
 ///
+/// # Shapes
+/// - input: any shape
+/// - output: the input's shape
+///
 /// The mask comes from a generator of its own, seeded with 0 at
 /// construction or with `with_seed`, so runs repeat. In a network,
 /// [`Parameters::init`] and `Network::seeded` reseed every dropout layer from

@@ -13,6 +13,10 @@ use katachi_par::Element;
 /// numbers, in the same (row-major) order, so an `Affine` can follow a
 /// convolution. Moves the buffer; copies nothing.
 ///
+/// # Shapes
+/// - input: `[batch, C, H, W]`
+/// - output: `[batch, C·H·W]`
+///
 /// The row width is computed by the compiler ([`Flat`]): after a
 /// `Conv2d<1, 30, 5>` and a 2×2 pool on 28×28 images it is 4320, and an
 /// `Affine<4000, _>` there does not compile.

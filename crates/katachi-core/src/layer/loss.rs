@@ -20,6 +20,11 @@ use crate::error::{Error, Result};
 
 /// Softmax followed by cross-entropy over `N` classes (chapter 5).
 ///
+/// # Shapes
+/// - input: `[batch, N]` scores
+/// - target: [`Labels<N>`] (one label per row) or `[batch, N]` one-hot rows
+/// - output: a scalar, the mean loss; `backward` gives `[batch, N]`
+///
 /// Targets are [`Labels<N>`] or one-hot rows `[batch, N]`; both widths are
 /// checked by the type. The loss is `−Σ t log y` averaged over the batch,
 /// computed as log-sum-exp so it is exact and finite for any logits (unlike
@@ -216,6 +221,11 @@ where
 
 /// The identity output with the sum-of-squared-error loss, for regression:
 /// loss `0.5 Σ (y − t)²` averaged over the rows, backward `(y − t) / batch`.
+///
+/// # Shapes
+/// - input: `[batch, N]`
+/// - target: `[batch, N]`
+/// - output: a scalar, the mean loss; `backward` gives `[batch, N]`
 ///
 /// ```
 /// use katachi::prelude::*;

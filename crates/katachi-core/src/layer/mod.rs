@@ -12,6 +12,7 @@
 
 mod activation;
 mod affine;
+mod agree;
 mod batch_norm;
 mod chain;
 mod conv;
@@ -24,6 +25,7 @@ mod pool;
 
 pub use activation::{Relu, Sigmoid, Tanh};
 pub use affine::Affine;
+pub use agree::signature_agrees;
 pub use batch_norm::BatchNorm;
 pub use conv::Conv2d;
 pub use dropout::Dropout;

@@ -55,6 +55,10 @@ impl<S: Shape, E: Element> NodeValue for Tensor<S, E> {
 /// The multiplication node: `forward((x, y)) = x · y`; backward sends
 /// `(dout · y, dout · x)`.
 ///
+/// # Shapes
+/// - inputs `x`, `y`: scalars, or tensors of one shape
+/// - output: the same shape; backward gives two of it
+///
 /// ```
 /// use katachi::prelude::*;
 /// let mut mul = Mul::default();
@@ -92,6 +96,10 @@ impl<T: NodeValue> Layer<(T, T)> for Mul<T> {
 }
 
 /// The addition node: `forward((x, y)) = x + y`; backward passes `dout` to both.
+///
+/// # Shapes
+/// - inputs `x`, `y`: scalars, or tensors of one shape
+/// - output: the same shape; backward gives two of it
 ///
 /// ```
 /// use katachi::prelude::*;

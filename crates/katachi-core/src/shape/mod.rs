@@ -96,7 +96,7 @@ pub trait Shape: Copy + Debug + Eq + Send + Sync + 'static {
     const FITS: bool;
 
     /// The first window that does not fit, if one of the extents is the
-    /// one at fault (see [`Dim::FAULT`]; a [`WindowFault`](crate::check::WindowFault)).
+    /// one at fault (see [`Dim::FAULT`]; a [`WindowFault`]).
     const FAULT: Option<WindowFault>;
 
     /// The extents written as `[100, 784]`.

@@ -13,7 +13,7 @@ use crate::{Accum, Element, MatMut, MatRef, Par, gemm};
 const IMAGES_PER_PARTIAL: usize = 8;
 
 /// `dw ← Σ_n dY_n · col_nᵀ` and `db ← Σ dY`, from the input `x` of the
-/// forward pass (its im2col matrices are recomputed, see [`forward`]) and
+/// forward pass (its im2col matrices are recomputed, see [`forward`](super::forward)) and
 /// the upstream gradient `dy` (`batch · filters · positions`). Overwrites
 /// `dw` and `db`.
 ///

@@ -12,7 +12,7 @@ use crate::{Accum, Element, MatMut, MatRef, Par, gemm};
 /// Each image is laid out by im2col into a scratch buffer of the thread
 /// working on it (`patch × positions`, 57 KB for a 5×5 kernel on 28×28),
 /// not into a batch-sized matrix: that matrix would be written here and
-/// read back by [`param_grads`] through main memory (5.8 MB for a batch of
+/// read back by [`param_grads`](super::param_grads) through main memory (5.8 MB for a batch of
 /// 100), while recomputing it there from `x` costs less than the traffic.
 ///
 /// # Panics

@@ -7,6 +7,10 @@
 
 use std::fmt;
 
+mod extents;
+
+pub use extents::Extents;
+
 use katachi_par::Element;
 use rand::RngCore;
 use rand_distr::{Distribution, StandardNormal};
@@ -81,7 +85,7 @@ impl<S: Shape, E: Element> Param<S, E> {
         ParamView {
             value: self.value.as_slice(),
             grad: self.grad.as_slice(),
-            dims: self.value.dims().as_ref().to_vec(),
+            dims: Extents::of(self.value.dims().as_ref()),
             role: self.role,
         }
     }
@@ -139,8 +143,8 @@ pub struct ParamView<'a, E> {
     pub value: &'a [E],
     /// Gradient, row-major, same length.
     pub grad: &'a [E],
-    /// Extents, e.g. `[784, 50]`.
-    pub dims: Vec<usize>,
+    /// Extents, e.g. `[784, 50]` (held inline: a visit allocates nothing).
+    pub dims: Extents,
     /// How it is initialised.
     pub role: Role,
 }
@@ -167,7 +171,7 @@ pub struct ParamMut<'a, E> {
 /// use katachi::prelude::*;
 /// let affine = Affine::<3, 2, f64>::zeros();
 /// let mut names = Vec::new();
-/// affine.visit(&ParamPath::ROOT.child("affine1"), &mut |path, p| names.push((path.to_string(), p.dims)));
+/// affine.visit(&ParamPath::ROOT.child("affine1"), &mut |path, p| names.push((path.to_string(), p.dims.to_vec())));
 /// assert_eq!(names, [("affine1.weight".to_string(), vec![3, 2]), ("affine1.bias".to_string(), vec![2])]);
 /// ```
 pub trait Parameters {
