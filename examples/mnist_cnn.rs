@@ -69,26 +69,7 @@ struct Args {
 const TRAIN_EVAL: usize = 10_000;
 
 /// Images as 1×28×28 and their labels, the form the network takes.
-type Images = (Tensor<Nchw<1, 28, 28>>, Labels<10>);
-
-/// A whole split as images: the pixels are moved, not copied.
-fn all(split: Split) -> Result<Images, Error> {
-    let n = split.len();
-    Ok((
-        split.images.reshape((n, Const, Const, Const))?,
-        split.labels,
-    ))
-}
-
-/// The first `n` examples of a split, copied.
-fn head(split: &Split, n: usize) -> Result<Images, Error> {
-    let n = split.len().min(n);
-    let rows: Vec<usize> = (0..n).collect();
-    all(Split {
-        images: katachi::data::gather_rows(&split.images, &rows),
-        labels: Labels::new(split.labels.as_slice()[..n].to_vec())?,
-    })
-}
+type Images = Split<Nchw<1, 28, 28>>;
 
 fn main() {
     let args = Args::parse();
@@ -101,12 +82,13 @@ fn main() {
 fn run(args: &Args) -> Result<(), Error> {
     let started = Instant::now();
     let Mnist { train, test } = Mnist::<f32>::load(&args.data)?;
-    let train_head = head(&train, TRAIN_EVAL)?;
-    let (train, test) = (all(train)?, all(test)?);
+    // A reshape moves the pixels; only the head for train accuracy is copied.
+    let train_head: Images = train.head(TRAIN_EVAL).reshape()?;
+    let (train, test): (Images, Images) = (train.reshape()?, test.reshape()?);
     println!(
         "data: {} training and {} test images from {} ({:.1} s)",
-        train.1.len(),
-        test.1.len(),
+        train.len(),
+        test.len(),
         args.data.display(),
         started.elapsed().as_secs_f64()
     );
@@ -127,7 +109,7 @@ fn run(args: &Args) -> Result<(), Error> {
 
     let mut opt = Adam::new(args.lr).with_weight_decay(args.weight_decay);
     let mut loss = SoftmaxWithLoss::<10>::new();
-    let mut batches = Batches::try_new(train.1.len(), args.batch, args.seed)?;
+    let mut batches = Batches::try_new(train.len(), args.batch, args.seed)?;
     println!(
         "training: Adam lr {}, batch {}, {} epochs × {} steps, {} threads",
         args.lr,

@@ -5,21 +5,12 @@ use katachi::models::{SimpleConvNet, TwoLayerNet};
 use std::path::Path;
 
 use katachi::checkpoint;
-use katachi::data::{Batches, Mnist, Split, gather_rows};
+use katachi::data::{Batches, Mnist, Split};
 use katachi::prelude::*;
 use katachi::train::{evaluate, train_epoch};
 
-/// The first `n` examples of a split.
-fn head(split: &Split, n: usize) -> Split {
-    let rows: Vec<usize> = (0..n).collect();
-    Split {
-        images: gather_rows(&split.images, &rows),
-        labels: Labels::new(split.labels.as_slice()[..n].to_vec()).unwrap(),
-    }
-}
-
 fn train(mnist: &Mnist) -> (TwoLayerNet, f64) {
-    let train = head(&mnist.train, 6000);
+    let train = mnist.train.head(6000);
     let mut net = <TwoLayerNet>::default();
     net.init(Init::He, 42);
     let (mut loss, mut opt) = (SoftmaxWithLoss::new(), Sgd::new(0.1));
@@ -36,7 +27,7 @@ fn train(mnist: &Mnist) -> (TwoLayerNet, f64) {
         )
         .unwrap();
     }
-    let accuracy = evaluate(&net, &head(&mnist.test, 2000)).unwrap();
+    let accuracy = evaluate(&net, &mnist.test.head(2000)).unwrap();
     (net, accuracy)
 }
 
@@ -57,14 +48,13 @@ fn a_short_run_learns_and_round_trips_through_a_checkpoint() {
     let mut fresh = <TwoLayerNet>::default();
     checkpoint::load(&mut fresh, &path).unwrap();
     std::fs::remove_file(&path).unwrap();
-    let x = head(&mnist.test, 500).images;
+    let x = mnist.test.head(500).images;
     assert_eq!(fresh.predict(x.clone()), net.predict(x));
 }
 
 /// The first `n` examples of a split as 1×28×28 images and their labels.
-fn images(split: &Split, n: usize) -> (Tensor<Nchw<1, 28, 28>>, Labels<10>) {
-    let Split { images, labels } = head(split, n);
-    (images.reshape((n, Const, Const, Const)).unwrap(), labels)
+fn images(split: &Split, n: usize) -> Split<Nchw<1, 28, 28>> {
+    split.head(n).reshape().unwrap()
 }
 
 #[test]
@@ -100,5 +90,5 @@ fn a_short_cnn_run_learns_and_round_trips_through_a_checkpoint() {
     checkpoint::load(&mut fresh, &path).unwrap();
     std::fs::remove_file(&path).unwrap();
     assert_eq!(fresh.conv1.weight.value.dims(), [30, 1, 5, 5]);
-    assert_eq!(fresh.predict(test.0.clone()), net.predict(test.0));
+    assert_eq!(fresh.predict(test.images.clone()), net.predict(test.images));
 }
