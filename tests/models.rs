@@ -17,7 +17,10 @@ fn affine(i: usize, o: usize) -> usize {
 
 #[test]
 fn parameter_counts_are_the_books() {
-    assert_eq!(<TwoLayerNet>::default().num_params(), affine(784, 50) + affine(50, 10));
+    assert_eq!(
+        <TwoLayerNet>::default().num_params(),
+        affine(784, 50) + affine(50, 10)
+    );
     assert_eq!(
         <SimpleConvNet>::default().num_params(),
         conv(1, 30, 5) + affine(4320, 100) + affine(100, 10)
@@ -91,7 +94,10 @@ fn deep_conv_net_fits_a_batch_and_predicts_without_dropout() {
     net.set_mode(Mode::Eval);
     let after = loss.forward(net.forward(x.clone()), &t).unwrap();
     // From about ln 10 (a guess among ten) to a confident answer.
-    assert!(after < 0.1 && after < before / 10.0, "loss {before} → {after}");
+    assert!(
+        after < 0.1 && after < before / 10.0,
+        "loss {before} → {after}"
+    );
     let scores = net.predict(x);
     let predicted: Vec<usize> = (0..2)
         .map(|r| {

@@ -9,7 +9,8 @@ use crate::check::Signature;
 use crate::param::{Mode, ParamMut, ParamPath, ParamView, Parameters};
 use crate::shape::Shape;
 use crate::tensor::Tensor;
-use katachi_par::Element;
+use katachi_par::elementwise;
+use katachi_par::{Element, Par};
 
 /// Drops each element with probability `ratio` in training, scaling the
 /// kept ones by `1 / (1 − ratio)` so their expected value is unchanged and
@@ -87,25 +88,24 @@ impl<S: Shape, E: Element> Layer<Tensor<S, E>> for Dropout<E> {
             self.mask.resize(x.numel(), E::ONE);
             return x;
         }
+        // The draws are sequential (one generator); the product is a kernel.
         let keep = E::from_f64(1.0 / (1.0 - self.ratio));
-        for v in x.as_mut_slice() {
-            let m = if self.rng.random::<f64>() < self.ratio {
+        let rng = &mut self.rng;
+        let ratio = self.ratio;
+        self.mask.extend((0..x.numel()).map(|_| {
+            if rng.random::<f64>() < ratio {
                 E::ZERO
             } else {
                 keep
-            };
-            self.mask.push(m);
-            *v *= m;
-        }
+            }
+        }));
+        elementwise::multiply(x.as_mut_slice(), &self.mask, Par::Rayon);
         x
     }
 
     fn backward(&mut self, mut dy: Tensor<S, E>) -> Tensor<S, E> {
         assert_eq!(self.mask.len(), dy.numel(), "dropout: {NO_FORWARD}");
-        dy.as_mut_slice()
-            .iter_mut()
-            .zip(&self.mask)
-            .for_each(|(d, &m)| *d *= m);
+        elementwise::multiply(dy.as_mut_slice(), &self.mask, Par::Rayon);
         dy
     }
 

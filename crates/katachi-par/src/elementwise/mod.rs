@@ -173,10 +173,58 @@ pub(crate) fn activation_grad_impl<E: Element>(kind: Activation, dy: &mut [E], y
     }
 }
 
+/// `x ← x · by` element-wise: a dropout mask applied forward, or to the
+/// gradient backward.
+///
+/// # Panics
+/// If `x` and `by` differ in length.
+///
+/// ```
+/// use katachi::par::{Par, elementwise::multiply};
+/// let mut x = [1.0_f32, 2.0, 3.0];
+/// multiply(&mut x, &[2.0, 0.0, 2.0], Par::Seq);
+/// assert_eq!(x, [2.0, 0.0, 6.0]);
+/// ```
+#[track_caller]
+pub fn multiply<E: Element>(x: &mut [E], by: &[E], par: Par) {
+    (E::kernels().multiply)(x, by, par)
+}
+
+/// The body of [multiply], instantiated here for each element type.
+pub(crate) fn multiply_impl<E: Element>(x: &mut [E], by: &[E], par: Par) {
+    assert_eq!(x.len(), by.len(), "multiply: the factors' length");
+    let each = |(x, by): (&mut [E], &[E])| x.iter_mut().zip(by).for_each(|(x, &b)| *x *= b);
+    if par.split_elements(x.len()) {
+        x.par_chunks_mut(ELEMENTS_PER_TASK)
+            .zip(by.par_chunks(ELEMENTS_PER_TASK))
+            .for_each(each);
+    } else {
+        each((x, by));
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::par::on_pool;
+
+    #[test]
+    fn products_on_many_threads_equal_one() {
+        let x: Vec<f64> = (0..300_000).map(|i| (i % 97) as f64 - 48.0).collect();
+        let by: Vec<f64> = (0..300_000)
+            .map(|i| if i % 3 == 0 { 0.0 } else { 2.0 })
+            .collect();
+        let run = |threads| {
+            on_pool(threads, || {
+                let mut v = x.clone();
+                multiply(&mut v, &by, Par::Rayon);
+                v
+            })
+        };
+        let one = run(1);
+        assert_eq!(one, run(2));
+        assert!(one.iter().zip(&x).zip(&by).all(|((&p, &a), &b)| p == a * b));
+    }
 
     #[test]
     fn activations_on_many_threads_equal_one() {
