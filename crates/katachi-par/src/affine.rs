@@ -5,11 +5,27 @@
 //! `dW = Xᵀ·dY`, `db = Σ_rows dY` and, when asked for, `dX = dY·Wᵀ`. The
 //! transposes are strided views, never copies.
 
+use crate::compiled::compiled_here;
 use crate::extent::check_matrix_len;
 use rayon::prelude::*;
 
+use crate::element::Element;
 use crate::gemm::gemm_with_bias;
-use crate::{Accum, Element, MatMut, MatRef, Par, gemm};
+use crate::gemm::{Accum, gemm};
+use crate::matrix::{MatMut, MatRef};
+use crate::par::Par;
+
+compiled_here!(
+    /// This module's kernels, compiled here for `f32` and `f64`.
+    Compiled {
+        affine_forward: fn(&[E], &[E], &[E], &mut [E], AffineDims, Par) = forward_impl,
+        affine_backward: fn(&[E], &[E], &[E], AffineGrads<'_, E>, AffineDims, Par) = backward_impl,
+        affine_param_grads: fn(&[E], &[E], &mut [E], &mut [E], AffineDims, Par) = param_grads_impl,
+        affine_input_grad: fn(&[E], &[E], &mut [E], AffineDims, Par) = input_grad_impl,
+        column_sums: fn(&[E], &mut [E], usize) = column_sums_impl,
+        add_bias: fn(&mut [E], &[E], Par) = add_bias_impl,
+    }
+);
 
 /// The extents of one affine product.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -40,7 +56,7 @@ pub struct AffineDims {
 /// ```
 #[track_caller]
 pub fn forward<E: Element>(x: &[E], w: &[E], b: &[E], y: &mut [E], dims: AffineDims, par: Par) {
-    (E::kernels().affine_forward)(x, w, b, y, dims, par)
+    (Compiled::<E>::get().affine_forward)(x, w, b, y, dims, par)
 }
 
 /// The body of [forward], instantiated here for each element type.
@@ -98,7 +114,7 @@ pub fn backward<E: Element>(
     dims: AffineDims,
     par: Par,
 ) {
-    (E::kernels().affine_backward)(x, w, dy, grads, dims, par)
+    (Compiled::<E>::get().affine_backward)(x, w, dy, grads, dims, par)
 }
 
 /// The body of [backward], instantiated here for each element type.
@@ -129,7 +145,7 @@ pub fn param_grads<E: Element>(
     dims: AffineDims,
     par: Par,
 ) {
-    (E::kernels().affine_param_grads)(x, dy, dw, db, dims, par)
+    (Compiled::<E>::get().affine_param_grads)(x, dy, dw, db, dims, par)
 }
 
 /// The body of [param_grads], instantiated here for each element type.
@@ -167,7 +183,7 @@ pub(crate) fn param_grads_impl<E: Element>(
 /// If a slice's length does not match `dims`.
 #[track_caller]
 pub fn input_grad<E: Element>(w: &[E], dy: &[E], dx: &mut [E], dims: AffineDims, par: Par) {
-    (E::kernels().affine_input_grad)(w, dy, dx, dims, par)
+    (Compiled::<E>::get().affine_input_grad)(w, dy, dx, dims, par)
 }
 
 /// The body of [input_grad], instantiated here for each element type.
@@ -202,7 +218,7 @@ pub(crate) fn input_grad_impl<E: Element>(
 /// If `sums.len() != cols` or `m.len()` is not a multiple of `cols`.
 #[track_caller]
 pub fn column_sums<E: Element>(m: &[E], sums: &mut [E], cols: usize) {
-    (E::kernels().column_sums)(m, sums, cols)
+    (Compiled::<E>::get().column_sums)(m, sums, cols)
 }
 
 /// The body of [column_sums], instantiated here for each element type.
@@ -234,7 +250,7 @@ pub(crate) fn column_sums_impl<E: Element>(m: &[E], sums: &mut [E], cols: usize)
 /// computed by a caller-chosen kernel).
 #[track_caller]
 pub fn add_bias<E: Element>(y: &mut [E], b: &[E], par: Par) {
-    (E::kernels().add_bias)(y, b, par)
+    (Compiled::<E>::get().add_bias)(y, b, par)
 }
 
 /// The body of [add_bias], instantiated here for each element type.

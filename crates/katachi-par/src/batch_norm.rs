@@ -6,8 +6,18 @@
 //! elements. Sums run over rows in order, so results are the same on every
 //! run.
 
-use crate::Element;
+use crate::compiled::compiled_here;
+use crate::element::Element;
 use crate::extent::check_len;
+
+compiled_here!(
+    /// This module's kernels, compiled here for `f32` and `f64`.
+    Compiled {
+        batch_norm_statistics: fn(&[E], usize, &mut [E], &mut [E]) = statistics_impl,
+        batch_norm_normalise: fn(&mut [E], Normalisation<'_, E>, Option<&mut [E]>) = normalise_impl,
+        batch_norm_backward: fn(&mut [E], BatchNormGrads<'_, E>) = backward_impl,
+    }
+);
 
 /// The per-feature normalisation a forward pass uses: the mean and
 /// `1/√(σ² + ε)`, with `x̂` written to `xn` when given.
@@ -39,7 +49,7 @@ pub struct Normalisation<'a, E> {
 /// ```
 #[track_caller]
 pub fn statistics<E: Element>(x: &[E], features: usize, mean: &mut [E], var: &mut [E]) {
-    (E::kernels().batch_norm_statistics)(x, features, mean, var)
+    (Compiled::<E>::get().batch_norm_statistics)(x, features, mean, var)
 }
 
 /// The body of [statistics], instantiated here for each element type.
@@ -79,7 +89,7 @@ pub(crate) fn statistics_impl<E: Element>(x: &[E], features: usize, mean: &mut [
 /// ```
 #[track_caller]
 pub fn normalise<E: Element>(x: &mut [E], by: Normalisation<'_, E>, xn: Option<&mut [E]>) {
-    (E::kernels().batch_norm_normalise)(x, by, xn)
+    (Compiled::<E>::get().batch_norm_normalise)(x, by, xn)
 }
 
 /// The body of [normalise], instantiated here for each element type.
@@ -137,7 +147,7 @@ pub struct BatchNormGrads<'a, E> {
 /// If a slice's length does not match.
 #[track_caller]
 pub fn backward<E: Element>(dy: &mut [E], grads: BatchNormGrads<'_, E>) {
-    (E::kernels().batch_norm_backward)(dy, grads)
+    (Compiled::<E>::get().batch_norm_backward)(dy, grads)
 }
 
 /// The body of [backward], instantiated here for each element type.

@@ -4,66 +4,14 @@ use std::fmt::{Debug, Display};
 use std::iter::Sum;
 use std::ops::{Add, AddAssign, Div, DivAssign, Mul, MulAssign, Neg, Sub, SubAssign};
 
-use std::cell::Cell;
-
-use crate::gemm::kernel::{self, MicroKernel};
-use crate::gemm::{BLOCKING_F32, BLOCKING_F64, Blocking, GemmScratch};
-use crate::instances::Kernels;
-
 mod sealed {
-    use super::{Blocking, GemmScratch, Kernels, MicroKernel};
+    /// Only `f32` and `f64` implement [`Element`](super::Element): kernels
+    /// are written and tested for exactly these two types.
+    pub trait Sealed {}
 
-    /// What the kernels need per element type; sealed so only `f32` and
-    /// `f64` implement [`Element`](super::Element).
-    pub trait Sealed: Sized + 'static {
-        /// The best micro-kernel for this CPU.
-        fn kernel() -> &'static MicroKernel<Self>;
-        /// Cache block sizes.
-        fn blocking() -> Blocking;
-        /// Lends this thread's reusable buffers for packed blocks. A nested
-        /// call on the same thread (rayon may run another task while one
-        /// waits) gets fresh buffers instead of a panic.
-        fn with_scratch<R>(f: impl FnOnce(&mut GemmScratch<Self>) -> R) -> R;
-        /// Every public kernel, instantiated in this crate for this type
-        /// (see `instances`).
-        fn kernels() -> &'static Kernels<Self>;
-    }
+    impl Sealed for f32 {}
+    impl Sealed for f64 {}
 }
-
-macro_rules! impl_sealed {
-    ($t:ident, $kernel:path, $blocking:expr) => {
-        impl sealed::Sealed for $t {
-            fn kernel() -> &'static MicroKernel<Self> {
-                $kernel()
-            }
-
-            fn blocking() -> Blocking {
-                $blocking
-            }
-
-            #[inline(never)]
-            fn kernels() -> &'static Kernels<Self> {
-                static KERNELS: Kernels<$t> = Kernels::<$t>::ALL;
-                &KERNELS
-            }
-
-            fn with_scratch<R>(f: impl FnOnce(&mut GemmScratch<Self>) -> R) -> R {
-                thread_local! {
-                    static SCRATCH: Cell<GemmScratch<$t>> = Cell::new(GemmScratch { shared_b: Vec::new(), tasks: Vec::new() });
-                }
-                // Take the buffers out while in use, so a nested call finds
-                // empty ones rather than borrowed ones.
-                let mut scratch = SCRATCH.with(Cell::take);
-                let out = f(&mut scratch);
-                SCRATCH.with(|s| s.set(scratch));
-                out
-            }
-        }
-    };
-}
-
-impl_sealed!(f32, kernel::best_f32, BLOCKING_F32);
-impl_sealed!(f64, kernel::best_f64, BLOCKING_F64);
 
 /// A floating-point element: `f32` or `f64`.
 ///

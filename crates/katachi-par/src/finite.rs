@@ -1,7 +1,15 @@
 //! Finding a non-finite number (NaN, ±∞) in a slice, cheaply enough to run
 //! on every batch that enters training.
 
-use crate::Element;
+use crate::compiled::compiled_here;
+use crate::element::Element;
+
+compiled_here!(
+    /// This module's kernels, compiled here for `f32` and `f64`.
+    Compiled {
+        first_non_finite: fn(&[E]) -> Option<(usize, E)> = first_non_finite_impl,
+    }
+);
 
 /// Independent accumulators: the scan is one multiply-add per element in
 /// `LANES` lanes, which the compiler keeps in vector registers.
@@ -22,7 +30,7 @@ const LANES: usize = 16;
 /// assert_eq!((i, v), (1, f64::INFINITY));
 /// ```
 pub fn first_non_finite<E: Element>(values: &[E]) -> Option<(usize, E)> {
-    (E::kernels().first_non_finite)(values)
+    (Compiled::<E>::get().first_non_finite)(values)
 }
 
 /// The body of [first_non_finite], instantiated here for each element type.

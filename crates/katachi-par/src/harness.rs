@@ -5,9 +5,12 @@
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
+use crate::element::Element;
+use crate::gemm::Accum;
 use crate::gemm::kernel::{self, MicroKernel};
 use crate::gemm::{Blocking, Product, gemm_packed_with, gemm_with_bias};
-use crate::{Accum, Element, MatMut, MatRef, Par};
+use crate::matrix::{MatMut, MatRef};
+use crate::par::Par;
 
 /// Extents that hit every edge: 1, 2, below and above each tile size, the
 /// book net's 784, and 127 (prime-ish, one below a power of two).

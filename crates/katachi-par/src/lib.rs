@@ -47,13 +47,13 @@
 
 pub mod affine;
 pub mod batch_norm;
+mod compiled;
 pub mod conv;
 mod element;
 pub mod elementwise;
 mod extent;
 pub mod finite;
 mod gemm;
-mod instances;
 mod matrix;
 mod par;
 pub mod pool;

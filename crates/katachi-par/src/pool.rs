@@ -6,10 +6,20 @@
 //! backward pass routes the gradient to it alone (the first maximum wins a
 //! tie, as NumPy's `argmax` does in the book).
 
+use crate::compiled::compiled_here;
 use crate::extent::{check_len, out_extent};
 use rayon::prelude::*;
 
-use crate::{Element, Par};
+use crate::element::Element;
+use crate::par::Par;
+
+compiled_here!(
+    /// This module's kernels, compiled here for `f32` and `f64`.
+    Compiled {
+        max_forward: fn(&[E], &mut [E], &mut [u32], &PoolDims, Par) = max_forward_impl,
+        max_backward: fn(&[E], &[u32], &mut [E], &PoolDims, Par) = max_backward_impl,
+    }
+);
 
 /// The extents of one pooling.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -75,7 +85,7 @@ pub fn max_forward<E: Element>(
     dims: &PoolDims,
     par: Par,
 ) {
-    (E::kernels().max_forward)(x, y, argmax, dims, par)
+    (Compiled::<E>::get().max_forward)(x, y, argmax, dims, par)
 }
 
 /// The body of [max_forward], instantiated here for each element type.
@@ -179,7 +189,7 @@ fn tiles_2x2<E: Element>(x: &[E], y: &mut [E], arg: &mut [u32], width: usize, ou
 /// its plane.
 #[track_caller]
 pub fn max_backward<E: Element>(dy: &[E], argmax: &[u32], dx: &mut [E], dims: &PoolDims, par: Par) {
-    (E::kernels().max_backward)(dy, argmax, dx, dims, par)
+    (Compiled::<E>::get().max_backward)(dy, argmax, dx, dims, par)
 }
 
 /// The body of [max_backward], instantiated here for each element type.

@@ -18,7 +18,18 @@
 
 use rayon::prelude::*;
 
-use crate::{Element, Par};
+use crate::compiled::compiled_here;
+use crate::element::Element;
+use crate::par::Par;
+
+compiled_here!(
+    /// This module's kernels, compiled here for `f32` and `f64`.
+    Compiled {
+        softmax_rows: fn(&[E], &mut [E], usize, Par) = softmax_rows_impl,
+        xent_forward: fn(&[E], Targets<'_, E>, &mut [E], usize, Par) -> E = forward_impl,
+        xent_backward: fn(&[E], Targets<'_, E>, &mut [E], usize) = backward_impl,
+    }
+);
 
 /// Rows per chunk of work. Fixed, so the summation order never depends on
 /// the thread count.
@@ -39,7 +50,7 @@ pub enum Targets<'a, E> {
 /// If `a` and `y` differ in length, or it is not a multiple of `classes`.
 #[track_caller]
 pub fn softmax_rows<E: Element>(a: &[E], y: &mut [E], classes: usize, par: Par) {
-    (E::kernels().softmax_rows)(a, y, classes, par)
+    (Compiled::<E>::get().softmax_rows)(a, y, classes, par)
 }
 
 /// The body of [softmax_rows], instantiated here for each element type.
@@ -154,7 +165,7 @@ pub fn forward<E: Element>(
     classes: usize,
     par: Par,
 ) -> E {
-    (E::kernels().xent_forward)(logits, targets, probs, classes, par)
+    (Compiled::<E>::get().xent_forward)(logits, targets, probs, classes, par)
 }
 
 /// The body of [forward], instantiated here for each element type.
@@ -225,7 +236,7 @@ pub(crate) fn forward_impl<E: Element>(
 /// If lengths disagree, as for [`forward`].
 #[track_caller]
 pub fn backward<E: Element>(probs: &[E], targets: Targets<'_, E>, dx: &mut [E], classes: usize) {
-    (E::kernels().xent_backward)(probs, targets, dx, classes)
+    (Compiled::<E>::get().xent_backward)(probs, targets, dx, classes)
 }
 
 /// The body of [backward], instantiated here for each element type.

@@ -5,8 +5,20 @@ use rayon::prelude::*;
 
 use super::ConvDims;
 use super::im2col::{col2im, im2col};
+use crate::compiled::compiled_here;
+use crate::element::Element;
 use crate::extent::check_len;
-use crate::{Accum, Element, MatMut, MatRef, Par, gemm};
+use crate::gemm::{Accum, gemm};
+use crate::matrix::{MatMut, MatRef};
+use crate::par::Par;
+
+compiled_here!(
+    /// This module's kernels, compiled here for `f32` and `f64`.
+    Compiled {
+        conv_param_grads: fn(&[E], &[E], &mut [E], &mut [E], &ConvDims, Par) = param_grads_impl,
+        conv_input_grad: fn(&[E], &[E], &mut [E], &ConvDims, Par) = input_grad_impl,
+    }
+);
 
 /// Images summed into one partial `dW` before partials are added in order.
 /// Fixed, so the order of additions does not depend on the thread count.
@@ -28,7 +40,7 @@ pub fn param_grads<E: Element>(
     dims: &ConvDims,
     par: Par,
 ) {
-    (E::kernels().conv_param_grads)(x, dy, dw, db, dims, par)
+    (Compiled::<E>::get().conv_param_grads)(x, dy, dw, db, dims, par)
 }
 
 /// The body of [param_grads], instantiated here for each element type.
@@ -113,7 +125,7 @@ pub(crate) fn param_grads_impl<E: Element>(
 /// If a slice's length does not match `dims`.
 #[track_caller]
 pub fn input_grad<E: Element>(w: &[E], dy: &[E], dx: &mut [E], dims: &ConvDims, par: Par) {
-    (E::kernels().conv_input_grad)(w, dy, dx, dims, par)
+    (Compiled::<E>::get().conv_input_grad)(w, dy, dx, dims, par)
 }
 
 /// The body of [input_grad], instantiated here for each element type.

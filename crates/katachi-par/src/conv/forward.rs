@@ -4,8 +4,19 @@ use rayon::prelude::*;
 
 use super::ConvDims;
 use super::im2col::im2col;
+use crate::compiled::compiled_here;
+use crate::element::Element;
 use crate::extent::check_len;
-use crate::{Accum, Element, MatMut, MatRef, Par, gemm};
+use crate::gemm::{Accum, gemm};
+use crate::matrix::{MatMut, MatRef};
+use crate::par::Par;
+
+compiled_here!(
+    /// This module's kernels, compiled here for `f32` and `f64`.
+    Compiled {
+        conv_forward: fn(&[E], &[E], &[E], &mut [E], &ConvDims, Par) = forward_impl,
+    }
+);
 
 /// `y ← w * x + b`.
 ///
@@ -31,7 +42,7 @@ use crate::{Accum, Element, MatMut, MatRef, Par, gemm};
 /// ```
 #[track_caller]
 pub fn forward<E: Element>(x: &[E], w: &[E], b: &[E], y: &mut [E], dims: &ConvDims, par: Par) {
-    (E::kernels().conv_forward)(x, w, b, y, dims, par)
+    (Compiled::<E>::get().conv_forward)(x, w, b, y, dims, par)
 }
 
 /// The body of [forward], instantiated here for each element type.

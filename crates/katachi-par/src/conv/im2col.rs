@@ -2,8 +2,17 @@
 //! back (adding where windows overlap).
 
 use super::ConvDims;
-use crate::Element;
+use crate::compiled::compiled_here;
+use crate::element::Element;
 use crate::extent::check_len;
+
+compiled_here!(
+    /// This module's kernels, compiled here for `f32` and `f64`.
+    Compiled {
+        im2col: fn(&[E], &mut [E], &ConvDims) = im2col_impl,
+        col2im: fn(&[E], &mut [E], &ConvDims) = col2im_impl,
+    }
+);
 
 /// Lays out one image `x` (`channels × height × width`) as the `patch ×
 /// positions` matrix `col`: row `(c·k + i)·k + j` holds input `(c, oy·s + i
@@ -24,7 +33,7 @@ use crate::extent::check_len;
 /// ```
 #[track_caller]
 pub fn im2col<E: Element>(x: &[E], col: &mut [E], dims: &ConvDims) {
-    (E::kernels().im2col)(x, col, dims)
+    (Compiled::<E>::get().im2col)(x, col, dims)
 }
 
 /// The body of [im2col], instantiated here for each element type.
@@ -68,7 +77,7 @@ pub(crate) fn im2col_impl<E: Element>(x: &[E], col: &mut [E], dims: &ConvDims) {
 /// As [`im2col`].
 #[track_caller]
 pub fn col2im<E: Element>(col: &[E], x: &mut [E], dims: &ConvDims) {
-    (E::kernels().col2im)(col, x, dims)
+    (Compiled::<E>::get().col2im)(col, x, dims)
 }
 
 /// The body of [col2im], instantiated here for each element type.

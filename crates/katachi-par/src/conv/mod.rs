@@ -25,11 +25,8 @@ mod tests;
 
 pub use crate::extent::out_extent;
 pub use backward::{input_grad, param_grads};
-pub(crate) use backward::{input_grad_impl, param_grads_impl};
 pub use forward::forward;
-pub(crate) use forward::forward_impl;
 pub use im2col::{col2im, im2col};
-pub(crate) use im2col::{col2im_impl, im2col_impl};
 
 /// The extents of one convolution.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

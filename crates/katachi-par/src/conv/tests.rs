@@ -2,7 +2,7 @@
 
 use super::backward::lane_sum;
 use super::*;
-use crate::Par;
+use crate::par::Par;
 use crate::par::on_pool;
 use rand::{Rng, SeedableRng};
 

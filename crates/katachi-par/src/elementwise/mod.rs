@@ -4,13 +4,23 @@
 
 use rayon::prelude::*;
 
+use crate::compiled::compiled_here;
+use crate::element::Element;
 use crate::par::ELEMENTS_PER_TASK;
-use crate::{Element, Par};
+use crate::par::Par;
 
 mod update;
 
-pub(crate) use update::update_impl;
 pub use update::{Update, update};
+
+compiled_here!(
+    /// This module's kernels, compiled here for `f32` and `f64`.
+    Compiled {
+        activate: fn(Activation, &mut [E], Option<&mut [E]>, Par) = activate_impl,
+        activation_grad: fn(Activation, &mut [E], &[E], Par) = activation_grad_impl,
+        multiply: fn(&mut [E], &[E], Par) = multiply_impl,
+    }
+);
 
 /// The book's activation functions, each with its derivative written through
 /// its output (`y = f(x)`), which is all a layer keeps.
@@ -95,7 +105,7 @@ impl Activation {
 /// ```
 #[track_caller]
 pub fn activate<E: Element>(kind: Activation, x: &mut [E], copy: Option<&mut [E]>, par: Par) {
-    (E::kernels().activate)(kind, x, copy, par)
+    (Compiled::<E>::get().activate)(kind, x, copy, par)
 }
 
 /// The body of [activate], instantiated here for each element type.
@@ -149,7 +159,7 @@ pub(crate) fn activate_impl<E: Element>(
 /// If `dy` and `y` differ in length.
 #[track_caller]
 pub fn activation_grad<E: Element>(kind: Activation, dy: &mut [E], y: &[E], par: Par) {
-    (E::kernels().activation_grad)(kind, dy, y, par)
+    (Compiled::<E>::get().activation_grad)(kind, dy, y, par)
 }
 
 /// The body of [activation_grad], instantiated here for each element type.
@@ -187,7 +197,7 @@ pub(crate) fn activation_grad_impl<E: Element>(kind: Activation, dy: &mut [E], y
 /// ```
 #[track_caller]
 pub fn multiply<E: Element>(x: &mut [E], by: &[E], par: Par) {
-    (E::kernels().multiply)(x, by, par)
+    (Compiled::<E>::get().multiply)(x, by, par)
 }
 
 /// The body of [multiply], instantiated here for each element type.

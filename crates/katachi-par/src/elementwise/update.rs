@@ -1,6 +1,14 @@
 //! The optimisers' updates, element by element (the book's chapter 6).
 
-use crate::Element;
+use crate::compiled::compiled_here;
+use crate::element::Element;
+
+compiled_here!(
+    /// This module's kernels, compiled here for `f32` and `f64`.
+    Compiled {
+        update: fn(&mut [E], &mut [E], Option<E>, Update<'_, E>) = update_impl,
+    }
+);
 
 /// One optimiser update of a parameter `w` from its gradient `g`, with the
 /// optimiser's per-element state and its hyperparameters already in the
@@ -69,7 +77,7 @@ pub enum Update<'a, E> {
 /// ```
 #[track_caller]
 pub fn update<E: Element>(w: &mut [E], g: &mut [E], decay: Option<E>, update: Update<'_, E>) {
-    (E::kernels().update)(w, g, decay, update)
+    (Compiled::<E>::get().update)(w, g, decay, update)
 }
 
 /// The body of [update], instantiated here for each element type.

@@ -14,8 +14,10 @@ use super::blocking::Blocking;
 use super::kernel::MicroKernel;
 use super::pack::{pack_a, pack_b};
 use super::tile::{ASource, Block, MAX_TILE, MacroTile, macro_tile};
-use super::{Accum, Product, TaskScratch};
-use crate::{Element, MatRef, Par};
+use super::{Accum, Product, TaskScratch, with_scratch};
+use crate::element::Element;
+use crate::matrix::MatRef;
+use crate::par::Par;
 
 /// Packing B~ is split across threads only from this many elements: a
 /// smaller block packs in less time than it takes to hand it out.
@@ -229,7 +231,7 @@ impl<E: Element> Plan<'_, E> {
 fn drive<E: Element>(plan: &Plan<'_, E>, c: &mut [E], threads: usize) {
     let (mc, rs) = (plan.mc, plan.rs);
     let row_blocks = plan.m.div_ceil(mc);
-    E::with_scratch(|scratch| {
+    with_scratch::<E, _>(|scratch| {
         if scratch.tasks.len() < row_blocks {
             scratch.tasks.resize_with(row_blocks, TaskScratch::default);
         }

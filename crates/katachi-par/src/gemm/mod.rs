@@ -15,7 +15,14 @@ mod pack;
 mod simple;
 mod tile;
 
-use crate::{Element, MatMut, MatRef, Par};
+use std::any::Any;
+use std::cell::Cell;
+use std::thread::LocalKey;
+
+use crate::compiled::compiled_here;
+use crate::element::{Element, ElementKind};
+use crate::matrix::{MatMut, MatRef};
+use crate::par::Par;
 
 /// Whether a product overwrites its destination or adds to it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -76,7 +83,7 @@ pub fn gemm<E: Element>(
     rhs: MatRef<'_, E>,
     par: Par,
 ) {
-    (E::kernels().gemm)(dst, accum, lhs, rhs, par)
+    (Compiled::<E>::get().gemm)(dst, accum, lhs, rhs, par)
 }
 
 /// The body of [gemm], instantiated here for each element type.
@@ -137,7 +144,53 @@ pub(crate) fn gemm_with_bias<E: Element>(
     if small {
         simple::gemm(product, par);
     } else {
-        loops::gemm_packed(E::kernel(), E::blocking(), product, par);
+        loops::gemm_packed(best_kernel::<E>(), blocking::<E>(), product, par);
+    }
+}
+
+/// The best micro-kernel this CPU has for `E`, detected once.
+fn best_kernel<E: Element>() -> &'static kernel::MicroKernel<E> {
+    crate::compiled::for_element::<E, kernel::MicroKernel<E>>(
+        kernel::best_f32(),
+        kernel::best_f64(),
+    )
+}
+
+/// The cache blocking for `E`.
+fn blocking<E: Element>() -> Blocking {
+    match E::KIND {
+        ElementKind::F32 => BLOCKING_F32,
+        ElementKind::F64 => BLOCKING_F64,
+    }
+}
+
+/// Lends this thread's reusable buffers for packed blocks of `E`. A nested
+/// call on the same thread (rayon may run another task while one waits)
+/// gets fresh buffers instead of a panic.
+fn with_scratch<E: Element, R>(f: impl FnOnce(&mut GemmScratch<E>) -> R) -> R {
+    thread_local! {
+        static F32: Cell<GemmScratch<f32>> = Cell::new(GemmScratch::default());
+        static F64: Cell<GemmScratch<f64>> = Cell::new(GemmScratch::default());
+    }
+    fn lend<T: 'static, E: 'static, R>(
+        cell: &'static LocalKey<Cell<GemmScratch<T>>>,
+        f: impl FnOnce(&mut GemmScratch<E>) -> R,
+    ) -> R {
+        // Take the buffers out while in use, so a nested call finds empty
+        // ones rather than borrowed ones.
+        let empty = || GemmScratch {
+            shared_b: Vec::new(),
+            tasks: Vec::new(),
+        };
+        let mut scratch = cell.with(|c| c.replace(empty()));
+        let same = (&mut scratch as &mut dyn Any).downcast_mut::<GemmScratch<E>>();
+        let out = f(same.expect("the buffers of the element type asked for"));
+        cell.with(|c| c.set(scratch));
+        out
+    }
+    match E::KIND {
+        ElementKind::F32 => lend(&F32, f),
+        ElementKind::F64 => lend(&F64, f),
     }
 }
 
@@ -169,3 +222,10 @@ pub(crate) fn gemm_packed_with<E: Element>(
 
 pub(crate) use blocking::Blocking;
 pub(crate) use blocking::{F32 as BLOCKING_F32, F64 as BLOCKING_F64};
+
+compiled_here!(
+    /// This module's kernels, compiled here for `f32` and `f64`.
+    Compiled {
+        gemm: fn(MatMut<'_, E>, Accum, MatRef<'_, E>, MatRef<'_, E>, Par) = gemm_impl,
+    }
+);

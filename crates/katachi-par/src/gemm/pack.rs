@@ -7,7 +7,9 @@ use rayon::prelude::*;
 
 use std::ops::Range;
 
-use crate::{Element, MatRef, Par};
+use crate::element::Element;
+use crate::matrix::MatRef;
+use crate::par::Par;
 
 /// Packs rows `i0..i0+mc`, columns `p0..p0+kc` of `a` into panels of `mr`
 /// rows: `dst[panel·mr·kc + p·mr + r] = a[i0 + panel·mr + r, p0 + p]`.

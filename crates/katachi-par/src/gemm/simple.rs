@@ -5,7 +5,9 @@
 use rayon::prelude::*;
 
 use super::{Accum, Product};
-use crate::{Element, MatRef, Par};
+use crate::element::Element;
+use crate::matrix::MatRef;
+use crate::par::Par;
 
 /// Rows handed to one rayon task.
 const ROWS_PER_TASK: usize = 8;

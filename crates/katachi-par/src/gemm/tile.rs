@@ -2,7 +2,8 @@
 //! macro-tile of C, with the ragged edges computed on a scratch tile.
 
 use super::kernel::{APanel, MicroKernel, WriteBack};
-use crate::{Element, MatRef};
+use crate::element::Element;
+use crate::matrix::MatRef;
 
 /// The largest tile any kernel computes, for the edge scratch tile.
 pub(super) const MAX_TILE: usize = 192;

@@ -3,7 +3,7 @@
 //! x86 kernels, so both run on the same packed panels.
 
 use super::{APanel, MicroKernel, WriteBack, check_tile};
-use crate::Element;
+use crate::element::Element;
 
 pub(super) static F32: MicroKernel<f32> = MicroKernel {
     mr: 6,
