@@ -1,9 +1,10 @@
 use katachi::prelude::*;
 
-// 28×28 → conv 5×5 → 24×24 → pool 2×2 → 12×12: flatten gives 30·12·12 = 4320.
+// The book's SimpleConvNet with a wrong width: 28×28 → conv 5×5 → 24×24
+// → pool 2×2 → 12×12, so flatten gives 30·12·12 = 4320, not 4000.
 #[derive(Network)]
 #[network(input = Tensor<Nchw<1, 28, 28>>)]
-struct SimpleConvNet {
+struct Cnn {
     conv1: Conv2d<1, 30, 5>,
     relu1: Relu,
     pool1: MaxPool2d<2>,
