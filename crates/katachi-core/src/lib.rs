@@ -11,7 +11,7 @@
 //! | [`layer`] | `Layer`/`Loss` traits, `Mul`/`Add` nodes, `Affine`, activations, loss layers | ch. 5 |
 //! | [`param`] | parameters and the visitor that names them | ch. 5–6 |
 //! | [`init`] | weight initialisers: N(0, σ²), Xavier, He | ch. 6 |
-//! | [`optim`] | SGD, Momentum, AdaGrad, RMSProp, Adam, weight decay | ch. 6 |
+//! | [`optim`] | SGD, Momentum, AdaGrad, RMSProp, Adam, weight decay; learning-rate schedules | ch. 6 |
 //! | [`train`] | seeded mini-batches, one epoch of them, evaluation | ch. 4–6 |
 //! | [`checkpoint`] | save and load parameters as safetensors | — |
 //!
@@ -79,7 +79,7 @@ pub mod prelude {
         Add, Affine, BatchNorm, Conv2d, Dropout, Flatten, IdentityWithLoss, Layer, Loss,
         LossBackward, MaxPool2d, Mul, Relu, Sigmoid, SoftmaxWithLoss, Tanh, backprop,
     };
-    pub use crate::optim::{AdaGrad, Adam, Momentum, Optimizer, RmsProp, Sgd};
+    pub use crate::optim::{AdaGrad, Adam, Momentum, Optimizer, RmsProp, Schedule, Sgd};
     pub use crate::param::{Mode, Param, ParamPath, Parameters};
     pub use crate::shape::{Batch, Const, Dim, Nchw, Rank0, Rank1, Rank2, Rank3, Rank4, Shape};
     pub use crate::tensor::Tensor;

@@ -64,6 +64,14 @@ fn scaled_step<E: Element>(
 }
 
 impl<E: Element> Optimizer<E> for AdaGrad<E> {
+    fn learning_rate(&self) -> f64 {
+        self.lr
+    }
+
+    fn set_learning_rate(&mut self, lr: f64) {
+        self.lr = lr;
+    }
+
     fn validate(&self) -> crate::error::Result<()> {
         check_rates(self.lr, self.weight_decay)
     }
@@ -114,6 +122,14 @@ impl<E: Element> RmsProp<E> {
 }
 
 impl<E: Element> Optimizer<E> for RmsProp<E> {
+    fn learning_rate(&self) -> f64 {
+        self.lr
+    }
+
+    fn set_learning_rate(&mut self, lr: f64) {
+        self.lr = lr;
+    }
+
     fn validate(&self) -> crate::error::Result<()> {
         check_rates(self.lr, self.weight_decay)
     }
@@ -168,6 +184,14 @@ impl<E: Element> Adam<E> {
 }
 
 impl<E: Element> Optimizer<E> for Adam<E> {
+    fn learning_rate(&self) -> f64 {
+        self.lr
+    }
+
+    fn set_learning_rate(&mut self, lr: f64) {
+        self.lr = lr;
+    }
+
     fn validate(&self) -> crate::error::Result<()> {
         check_rates(self.lr, self.weight_decay)
     }

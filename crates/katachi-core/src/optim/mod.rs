@@ -1,4 +1,5 @@
-//! Optimisers (the book's chapter 6): SGD, Momentum, AdaGrad, RMSProp, Adam.
+//! Optimisers (the book's chapter 6): SGD, Momentum, AdaGrad, RMSProp, Adam,
+//! and the learning-rate [`schedule`]s that drive them.
 //!
 //! Each walks any network's parameters through [`Parameters`], in their
 //! fixed visiting order, keeping its per-parameter state in that order. Each
@@ -15,9 +16,11 @@
 //! ```
 
 mod adaptive;
+pub mod schedule;
 mod sgd;
 
 pub use adaptive::{AdaGrad, Adam, RmsProp};
+pub use schedule::Schedule;
 pub use sgd::{Momentum, Sgd};
 
 use crate::param::{ParamPath, Parameters, Role};
@@ -27,6 +30,22 @@ use katachi_par::Element;
 pub trait Optimizer<E: Element> {
     /// One update of every parameter of `params`.
     fn step(&mut self, params: &mut dyn Parameters<Elem = E>);
+
+    /// The learning rate the next step uses.
+    fn learning_rate(&self) -> f64;
+
+    /// Sets the learning rate of the steps that follow: what a
+    /// [`Schedule`] does each step, through a
+    /// `Box<dyn Optimizer<E>>` too. Optimiser state (momentum, moments,
+    /// step count) is kept.
+    ///
+    /// ```
+    /// use katachi::prelude::*;
+    /// let mut opt: Box<dyn Optimizer<f32>> = Box::new(Adam::new(0.001));
+    /// opt.set_learning_rate(0.0005);
+    /// assert_eq!(opt.learning_rate(), 0.0005);
+    /// ```
+    fn set_learning_rate(&mut self, lr: f64);
 
     /// Whether the hyperparameters mean anything: a learning rate that is
     /// finite and above 0, a weight decay that is finite and not negative.

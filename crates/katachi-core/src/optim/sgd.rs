@@ -34,6 +34,14 @@ impl<E: Element> Sgd<E> {
 }
 
 impl<E: Element> Optimizer<E> for Sgd<E> {
+    fn learning_rate(&self) -> f64 {
+        self.lr
+    }
+
+    fn set_learning_rate(&mut self, lr: f64) {
+        self.lr = lr;
+    }
+
     fn validate(&self) -> crate::error::Result<()> {
         check_rates(self.lr, self.weight_decay)
     }
@@ -84,6 +92,14 @@ impl<E: Element> Momentum<E> {
 }
 
 impl<E: Element> Optimizer<E> for Momentum<E> {
+    fn learning_rate(&self) -> f64 {
+        self.lr
+    }
+
+    fn set_learning_rate(&mut self, lr: f64) {
+        self.lr = lr;
+    }
+
     fn validate(&self) -> crate::error::Result<()> {
         check_rates(self.lr, self.weight_decay)
     }
