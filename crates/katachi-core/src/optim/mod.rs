@@ -16,10 +16,12 @@
 //! ```
 
 mod adaptive;
+mod clip;
 pub mod schedule;
 mod sgd;
 
 pub use adaptive::{AdaGrad, Adam, RmsProp};
+pub use clip::clip_grad_norm;
 pub use schedule::Schedule;
 pub use sgd::{Momentum, Sgd};
 

@@ -2,6 +2,7 @@
 //! of shuffled mini-batches, and evaluation.
 
 mod batches;
+mod early_stop;
 
 use crate::func::accuracy;
 use crate::labels::Labels;
@@ -11,6 +12,7 @@ use crate::param::Parameters;
 use crate::shape::{Batch, Shape};
 use crate::tensor::Tensor;
 pub use batches::{Batches, gather_rows};
+pub use early_stop::{EarlyStopping, Goal, Verdict};
 use katachi_par::Element;
 
 use crate::error::{Error, Result};
