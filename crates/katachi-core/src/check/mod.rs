@@ -1,7 +1,8 @@
 //! Shape checking: how layers tell the compiler what they take and give.
 //!
 //! Users never name what is here; they write `Affine<784, 50>` and read the
-//! errors. A *layer author* needs one contract, in three parts:
+//! errors. A *layer author* implements one contract, in four parts; the
+//! second and third are this module's:
 //!
 //! 1. [`Layer<In>`](crate::layer::Layer) for each input the layer works on:
 //!    what it does, with `Out` the tensor it gives.
@@ -15,6 +16,9 @@
 //!    compile time.
 //! 3. [`FixedInput`] if the layer's type fixes its input (an `Affine<784,
 //!    _>` takes `[_, 784]` rows), so a network can start with it.
+//! 4. [`Parameters`](crate::param::Parameters): its learned numbers by name,
+//!    for optimisers, checkpoints and the gradient check (none for an
+//!    activation).
 //!
 //! A step-by-step guide with whole examples is the page
 //! `katachi::guide::writing_a_layer` ("Writing your own layer").
