@@ -2,7 +2,7 @@
 
 use katachi_par::elementwise::{Update, update};
 
-use super::{EPSILON, Optimizer, check_rates, for_each, state};
+use super::{EPSILON, Optimizer, OptimizerState, check_rates, for_each, state};
 use crate::param::Parameters;
 use katachi_par::Element;
 
@@ -64,6 +64,16 @@ fn scaled_step<E: Element>(
 }
 
 impl<E: Element> Optimizer<E> for AdaGrad<E> {
+    fn state(&self) -> OptimizerState {
+        OptimizerState::new("AdaGrad", 0).with("h", &self.h)
+    }
+
+    fn load_state(&mut self, state: &OptimizerState) -> crate::error::Result<()> {
+        state.expect_kind("AdaGrad")?;
+        self.h = state.buffer("h")?;
+        Ok(())
+    }
+
     fn learning_rate(&self) -> f64 {
         self.lr
     }
@@ -122,6 +132,16 @@ impl<E: Element> RmsProp<E> {
 }
 
 impl<E: Element> Optimizer<E> for RmsProp<E> {
+    fn state(&self) -> OptimizerState {
+        OptimizerState::new("RmsProp", 0).with("h", &self.h)
+    }
+
+    fn load_state(&mut self, state: &OptimizerState) -> crate::error::Result<()> {
+        state.expect_kind("RmsProp")?;
+        self.h = state.buffer("h")?;
+        Ok(())
+    }
+
     fn learning_rate(&self) -> f64 {
         self.lr
     }
@@ -184,6 +204,24 @@ impl<E: Element> Adam<E> {
 }
 
 impl<E: Element> Optimizer<E> for Adam<E> {
+    fn state(&self) -> OptimizerState {
+        OptimizerState::new("Adam", u64::try_from(self.t).unwrap_or(0))
+            .with("m", &self.m)
+            .with("v", &self.v)
+    }
+
+    fn load_state(&mut self, state: &OptimizerState) -> crate::error::Result<()> {
+        state.expect_kind("Adam")?;
+        let t = i32::try_from(state.steps).map_err(|_| crate::error::Error::Setting {
+            setting: "the saved Adam step count".to_string(),
+            value: state.steps.to_string(),
+            expected: format!("it must be at most {}", i32::MAX),
+        })?;
+        let (m, v) = (state.buffer("m")?, state.buffer("v")?);
+        (self.m, self.v, self.t) = (m, v, t);
+        Ok(())
+    }
+
     fn learning_rate(&self) -> f64 {
         self.lr
     }

@@ -19,11 +19,13 @@ mod adaptive;
 mod clip;
 pub mod schedule;
 mod sgd;
+mod state;
 
 pub use adaptive::{AdaGrad, Adam, RmsProp};
 pub use clip::clip_grad_norm;
 pub use schedule::Schedule;
 pub use sgd::{Momentum, Sgd};
+pub use state::OptimizerState;
 
 use crate::param::{ParamPath, Parameters, Role};
 use katachi_par::Element;
@@ -48,6 +50,18 @@ pub trait Optimizer<E: Element> {
     /// assert_eq!(opt.learning_rate(), 0.0005);
     /// ```
     fn set_learning_rate(&mut self, lr: f64);
+
+    /// The state a resumed run needs to continue exactly: the per-parameter
+    /// buffers and the step count (see [`OptimizerState`]).
+    fn state(&self) -> OptimizerState;
+
+    /// Continues from `state`, taken by [`Optimizer::state`] from an
+    /// optimiser of the same kind.
+    ///
+    /// # Errors
+    /// [`Error::Setting`](crate::error::Error::Setting) naming both kinds
+    /// if `state` is another optimiser's, or the buffer that is missing.
+    fn load_state(&mut self, state: &OptimizerState) -> crate::error::Result<()>;
 
     /// Whether the hyperparameters mean anything: a learning rate that is
     /// finite and above 0, a weight decay that is finite and not negative.

@@ -2,7 +2,7 @@
 
 use katachi_par::elementwise::{Update, update};
 
-use super::{Optimizer, check_rates, for_each, state};
+use super::{Optimizer, OptimizerState, check_rates, for_each, state};
 use crate::param::Parameters;
 use katachi_par::Element;
 
@@ -34,6 +34,14 @@ impl<E: Element> Sgd<E> {
 }
 
 impl<E: Element> Optimizer<E> for Sgd<E> {
+    fn state(&self) -> OptimizerState {
+        OptimizerState::new("Sgd", 0)
+    }
+
+    fn load_state(&mut self, state: &OptimizerState) -> crate::error::Result<()> {
+        state.expect_kind("Sgd")
+    }
+
     fn learning_rate(&self) -> f64 {
         self.lr
     }
@@ -92,6 +100,16 @@ impl<E: Element> Momentum<E> {
 }
 
 impl<E: Element> Optimizer<E> for Momentum<E> {
+    fn state(&self) -> OptimizerState {
+        OptimizerState::new("Momentum", 0).with("velocity", &self.velocity)
+    }
+
+    fn load_state(&mut self, state: &OptimizerState) -> crate::error::Result<()> {
+        state.expect_kind("Momentum")?;
+        self.velocity = state.buffer("velocity")?;
+        Ok(())
+    }
+
     fn learning_rate(&self) -> f64 {
         self.lr
     }
