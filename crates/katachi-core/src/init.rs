@@ -99,3 +99,38 @@ pub fn layer_rng(seed: u64, path: &str) -> LayerRng {
     rng.set_stream(stream);
     rng
 }
+
+/// Where a [`LayerRng`] stands: its seed, stream and position, enough to
+/// continue its draws exactly (what a training checkpoint keeps for the
+/// shuffle and every dropout layer).
+///
+/// See [`Parameters::rng_states`](crate::param::Parameters::rng_states)
+/// for a network's, and `train::Batches::state` for the shuffle's.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct RngState {
+    /// The 32-byte key.
+    pub seed: [u8; 32],
+    /// The stream (see [`layer_rng`]).
+    pub stream: u64,
+    /// How many 32-bit words have been drawn.
+    pub word_pos: u128,
+}
+
+impl RngState {
+    /// The state of `rng`.
+    pub fn of(rng: &LayerRng) -> Self {
+        Self {
+            seed: rng.get_seed(),
+            stream: rng.get_stream(),
+            word_pos: rng.get_word_pos(),
+        }
+    }
+
+    /// A generator that continues where the one this was taken from stood.
+    pub fn restore(&self) -> LayerRng {
+        let mut rng = ChaCha8Rng::from_seed(self.seed);
+        rng.set_stream(self.stream);
+        rng.set_word_pos(self.word_pos);
+        rng
+    }
+}

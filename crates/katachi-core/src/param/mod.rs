@@ -5,19 +5,19 @@
 //! with its value, its gradient, its extents and a dotted name
 //! (`weight`, `affine1.weight`, `block.affine.bias`).
 
-use std::fmt;
-
 mod extents;
+mod field;
+mod path;
 
 pub use extents::Extents;
+pub use field::{Param, ParamMut, ParamView, visit_param, visit_param_mut};
+pub use path::ParamPath;
 
 use katachi_par::Element;
 use rand::RngCore;
 use rand_distr::{Distribution, StandardNormal};
 
-use crate::init::{Init, LayerRng, layer_rng, seeded_rng};
-use crate::shape::Shape;
-use crate::tensor::Tensor;
+use crate::init::{Init, LayerRng, RngState, layer_rng, seeded_rng};
 
 /// Whether layers behave as in training or in inference.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -57,109 +57,6 @@ impl Role {
     pub fn is_learned(self) -> bool {
         !matches!(self, Role::Buffer { .. })
     }
-}
-
-/// A learnable tensor and the gradient backward stored for it.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Param<S: Shape, E: Element = f32> {
-    /// The current value.
-    pub value: Tensor<S, E>,
-    /// `∂loss/∂value` from the latest backward pass.
-    pub grad: Tensor<S, E>,
-    /// How it is initialised.
-    pub role: Role,
-}
-
-impl<S: Shape, E: Element> Param<S, E> {
-    /// A parameter with this value, a zero gradient and the given role.
-    pub fn new(value: Tensor<S, E>, role: Role) -> Self {
-        Self {
-            grad: Tensor::zeros(value.shape()),
-            value,
-            role,
-        }
-    }
-
-    /// A read-only view for visitors.
-    pub fn view(&self) -> ParamView<'_, E> {
-        ParamView {
-            value: self.value.as_slice(),
-            grad: self.grad.as_slice(),
-            dims: Extents::of(self.value.dims().as_ref()),
-            role: self.role,
-        }
-    }
-}
-
-/// The dotted name of a parameter, built on the stack as visitors descend.
-///
-/// ```
-/// use katachi::param::ParamPath;
-/// let root = ParamPath::ROOT;
-/// let net = root.child("affine1");
-/// assert_eq!(net.child("weight").to_string(), "affine1.weight");
-/// ```
-#[derive(Clone, Copy)]
-pub struct ParamPath<'a> {
-    parent: Option<&'a ParamPath<'a>>,
-    name: &'a str,
-}
-
-impl<'a> ParamPath<'a> {
-    /// The empty path at the top of a network.
-    pub const ROOT: ParamPath<'static> = ParamPath {
-        parent: None,
-        name: "",
-    };
-
-    /// This path extended by one segment.
-    pub fn child<'b>(&'b self, name: &'b str) -> ParamPath<'b> {
-        ParamPath {
-            parent: Some(self),
-            name,
-        }
-    }
-}
-
-impl fmt::Display for ParamPath<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.parent {
-            Some(parent) if parent.parent.is_some() => write!(f, "{parent}.{}", self.name),
-            _ => f.write_str(self.name),
-        }
-    }
-}
-
-impl fmt::Debug for ParamPath<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "ParamPath({self})")
-    }
-}
-
-/// A parameter as a visitor sees it, read-only.
-#[derive(Debug)]
-pub struct ParamView<'a, E> {
-    /// Value, row-major.
-    pub value: &'a [E],
-    /// Gradient, row-major, same length.
-    pub grad: &'a [E],
-    /// Extents, e.g. `[784, 50]` (held inline: a visit allocates nothing).
-    pub dims: Extents,
-    /// How it is initialised.
-    pub role: Role,
-}
-
-/// A parameter as a visitor sees it, writable.
-#[derive(Debug)]
-pub struct ParamMut<'a, E> {
-    /// Value, row-major.
-    pub value: &'a mut [E],
-    /// Gradient, row-major, same length.
-    pub grad: &'a mut [E],
-    /// Extents, e.g. `[784, 50]`.
-    pub dims: &'a [usize],
-    /// How it is initialised.
-    pub role: Role,
 }
 
 /// Anything with parameters (or none): layers, chains, networks.
@@ -257,6 +154,79 @@ pub trait Parameters {
         let _ = (path, f);
     }
 
+    /// Where every stochastic layer's generator stands, by the dotted path
+    /// of its layer: what a training checkpoint keeps so that the dropout
+    /// masks after a resume are the ones an uninterrupted run would draw.
+    ///
+    /// ```
+    /// use katachi::prelude::*;
+    /// let mut net = (Affine::<4, 4, f64>::zeros(), Dropout::<f64>::new(0.5));
+    /// net.reseed(3);
+    /// let x = || Tensor::<Rank1<4>, f64>::filled((Const,), 1.0);
+    /// net.1.forward(x());
+    /// let saved = net.rng_states();
+    /// assert_eq!(saved[0].0, "1");
+    /// let next = net.1.forward(x());
+    /// net.reseed(99); // another stream altogether...
+    /// net.restore_rngs(&saved)?; // ...and back where it stood
+    /// assert_eq!(net.1.forward(x()), next);
+    /// # Ok::<(), katachi::Error>(())
+    /// ```
+    fn rng_states(&mut self) -> Vec<(String, RngState)>
+    where
+        Self: Sized,
+    {
+        let mut states = Vec::new();
+        self.visit_rngs(&ParamPath::ROOT, &mut |path, rng| {
+            states.push((path.to_string(), RngState::of(rng)))
+        });
+        states
+    }
+
+    /// Puts every stochastic layer's generator back where
+    /// [`Parameters::rng_states`] found it.
+    ///
+    /// # Errors
+    /// [`Error::Setting`](crate::error::Error::Setting) if the layers with
+    /// generators are not the ones saved (another network), naming the
+    /// first that differs; nothing is changed then.
+    fn restore_rngs(&mut self, states: &[(String, RngState)]) -> crate::error::Result<()>
+    where
+        Self: Sized,
+    {
+        let mine: Vec<String> = self.rng_states().into_iter().map(|(p, _)| p).collect();
+        let saved: Vec<&str> = states.iter().map(|(p, _)| p.as_str()).collect();
+        if mine != saved {
+            let differs = mine
+                .iter()
+                .map(String::as_str)
+                .zip(saved.iter().copied())
+                .find(|(a, b)| a != b)
+                .map_or_else(
+                    || {
+                        format!(
+                            "{} layers with generators, the network has {}",
+                            saved.len(),
+                            mine.len()
+                        )
+                    },
+                    |(a, b)| format!("`{b}` where the network has `{a}`"),
+                );
+            return Err(crate::error::Error::Setting {
+                setting: "the saved random generators".to_string(),
+                value: format!("for {differs}"),
+                expected: "they belong to another network".to_string(),
+            });
+        }
+        let mut next = states.iter();
+        self.visit_rngs(&ParamPath::ROOT, &mut |_, rng| {
+            if let Some((_, state)) = next.next() {
+                *rng = state.restore();
+            }
+        });
+        Ok(())
+    }
+
     /// Seeds every stochastic layer from `seed`, each from its own stream
     /// derived from its path ([`init::layer_rng`](crate::init::layer_rng)):
     /// two dropout layers of one network draw different masks, and the same
@@ -332,35 +302,6 @@ pub trait Parameters {
             Role::Buffer { init } => p.value.fill(Self::Elem::from_f64(init)),
         });
     }
-}
-
-/// Visits one named [`Param`] field: the building block of `Parameters` impls.
-pub fn visit_param<S: Shape, E: Element>(
-    param: &Param<S, E>,
-    path: &ParamPath<'_>,
-    name: &str,
-    f: &mut dyn FnMut(&ParamPath<'_>, ParamView<'_, E>),
-) {
-    f(&path.child(name), param.view());
-}
-
-/// Visits one named [`Param`] field, writable.
-pub fn visit_param_mut<S: Shape, E: Element>(
-    param: &mut Param<S, E>,
-    path: &ParamPath<'_>,
-    name: &str,
-    f: &mut dyn FnMut(&ParamPath<'_>, ParamMut<'_, E>),
-) {
-    let dims = param.value.dims();
-    f(
-        &path.child(name),
-        ParamMut {
-            value: param.value.as_mut_slice(),
-            grad: param.grad.as_mut_slice(),
-            dims: dims.as_ref(),
-            role: param.role,
-        },
-    );
 }
 
 #[cfg(test)]

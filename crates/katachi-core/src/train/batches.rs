@@ -5,6 +5,7 @@ use rand::SeedableRng;
 use rand::seq::SliceRandom;
 use rand_chacha::ChaCha8Rng;
 
+use crate::init::RngState;
 use crate::shape::Shape;
 use crate::tensor::Tensor;
 use katachi_par::Element;
@@ -86,6 +87,73 @@ impl Batches {
     pub fn per_epoch(&self) -> usize {
         self.order.len().div_ceil(self.batch)
     }
+
+    /// The latest epoch's batches again, without reshuffling, from batch
+    /// `skip` on: how a resumed run finishes the epoch it was stopped in.
+    pub fn current_epoch(&self, skip: usize) -> impl Iterator<Item = &[usize]> {
+        self.order.chunks(self.batch).skip(skip)
+    }
+
+    /// Where the batches stand: the latest epoch's order and the shuffle's
+    /// generator. [`Batches::from_state`] continues from it exactly.
+    ///
+    /// ```
+    /// use katachi::train::Batches;
+    /// let mut straight = Batches::new(10, 4, 7);
+    /// let mut resumed = Batches::new(10, 4, 7);
+    /// straight.epoch();
+    /// let second: Vec<Vec<usize>> = straight.epoch().map(<[usize]>::to_vec).collect();
+    /// resumed.epoch();
+    /// resumed.epoch().next(); // one batch into the second epoch, then stopped
+    /// let mut resumed = Batches::from_state(resumed.state())?;
+    /// let rest: Vec<Vec<usize>> = resumed.current_epoch(1).map(<[usize]>::to_vec).collect();
+    /// assert_eq!(rest, second[1..]);
+    /// assert_eq!(resumed.epoch().next(), straight.epoch().next()); // and on, the same
+    /// # Ok::<(), katachi::Error>(())
+    /// ```
+    pub fn state(&self) -> BatchesState {
+        BatchesState {
+            order: self.order.clone(),
+            batch: self.batch,
+            rng: RngState::of(&self.rng),
+        }
+    }
+
+    /// Batches that continue from `state`.
+    ///
+    /// # Errors
+    /// [`Error::Setting`] if the batch size is 0 or the order is not each
+    /// of `0..n` once (a state that was not taken by [`Batches::state`]).
+    pub fn from_state(state: BatchesState) -> Result<Self> {
+        let mut seen = vec![false; state.order.len()];
+        let permutation = state
+            .order
+            .iter()
+            .all(|&i| i < seen.len() && !std::mem::replace(&mut seen[i], true));
+        if !permutation {
+            return Err(Error::Setting {
+                setting: "the saved batch order".to_string(),
+                value: format!("{} indices", state.order.len()),
+                expected: "it must hold each example once".to_string(),
+            });
+        }
+        let mut batches = Self::try_new(0, state.batch, 0)?;
+        batches.order = state.order;
+        batches.rng = state.rng.restore();
+        Ok(batches)
+    }
+}
+
+/// What [`Batches::state`] returns: the order of the latest epoch, the
+/// batch size, and the shuffle generator's position.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BatchesState {
+    /// The latest epoch's order of example indices.
+    pub order: Vec<usize>,
+    /// Examples per batch.
+    pub batch: usize,
+    /// The shuffle generator.
+    pub rng: RngState,
 }
 
 /// The samples `rows` of `src` (indices along its first, batch, axis), in
@@ -139,6 +207,16 @@ mod tests {
         let mut sorted = a2.clone();
         sorted.sort();
         assert_eq!(sorted, (0..50).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn a_state_that_is_not_a_permutation_is_refused() {
+        let mut state = Batches::new(5, 2, 1).state();
+        state.order[0] = state.order[1];
+        assert_eq!(
+            Batches::from_state(state).unwrap_err().to_string(),
+            "the saved batch order is 5 indices: it must hold each example once"
+        );
     }
 
     #[test]

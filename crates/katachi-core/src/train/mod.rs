@@ -11,7 +11,7 @@ use crate::optim::Optimizer;
 use crate::param::Parameters;
 use crate::shape::{Batch, Shape};
 use crate::tensor::Tensor;
-pub use batches::{Batches, gather_rows};
+pub use batches::{Batches, BatchesState, gather_rows};
 pub use early_stop::{EarlyStopping, Goal, Verdict};
 use katachi_par::Element;
 
