@@ -138,6 +138,41 @@ impl Error {
         Self::io(file, io::Error::new(kind, problem.into()))
     }
 
+    /// A setting outside the range where it means anything: "`setting` is
+    /// `value`: `expected`".
+    ///
+    /// ```
+    /// let err = katachi::Error::setting("the patience", 0, "it must be at least 1 epoch");
+    /// assert_eq!(err.to_string(), "the patience is 0: it must be at least 1 epoch");
+    /// ```
+    pub fn setting(
+        setting: impl Into<String>,
+        value: impl ToString,
+        expected: impl Into<String>,
+    ) -> Self {
+        Error::Setting {
+            setting: setting.into(),
+            value: value.to_string(),
+            expected: expected.into(),
+        }
+    }
+
+    /// Something under a file's name that is not a regular file (a folder,
+    /// a FIFO, a socket, a device), named for what it is: "is a folder, not
+    /// `wanted`". Reading a FIFO could block and a device never end, so
+    /// such a path is refused before it is opened.
+    pub fn not_a_file(file: &Path, meta: &std::fs::Metadata, wanted: &str) -> Self {
+        let (kind, what) = if meta.is_dir() {
+            (io::ErrorKind::IsADirectory, "a folder")
+        } else {
+            (
+                io::ErrorKind::InvalidInput,
+                "not a regular file (a FIFO, a socket or a device)",
+            )
+        };
+        Self::io_problem(file, kind, format!("is {what}, not {wanted}"))
+    }
+
     /// The operating system's error, for an [`Error::Io`].
     pub fn io_error(&self) -> Option<&io::Error> {
         match self {
@@ -171,6 +206,33 @@ impl PartialEq for Error {
 }
 
 impl Eq for Error {}
+
+/// `Ok` if `value` is a finite number above 0 (a rate, a limit), else the
+/// [`Error::Setting`] that says so.
+pub(crate) fn require_positive(setting: &str, value: f64) -> Result<()> {
+    if value.is_finite() && value > 0.0 {
+        Ok(())
+    } else {
+        Err(Error::setting(
+            setting,
+            value,
+            "it must be a finite number above 0",
+        ))
+    }
+}
+
+/// `Ok` if `value` is a finite number, 0 or more (a decay, a margin).
+pub(crate) fn require_non_negative(setting: &str, value: f64) -> Result<()> {
+    if value.is_finite() && value >= 0.0 {
+        Ok(())
+    } else {
+        Err(Error::setting(
+            setting,
+            value,
+            "it must be a finite number, 0 or more",
+        ))
+    }
+}
 
 /// `Result` with katachi's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;

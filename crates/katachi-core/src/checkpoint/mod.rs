@@ -178,19 +178,7 @@ fn read_bounded(path: &Path, limit: u64) -> Result<Vec<u8>> {
     let file = path.display().to_string();
     let meta = fs::metadata(path).map_err(|e| Error::io(path, e))?;
     if !meta.is_file() {
-        let (kind, what) = if meta.is_dir() {
-            (std::io::ErrorKind::IsADirectory, "a folder")
-        } else {
-            (
-                std::io::ErrorKind::InvalidInput,
-                "not a regular file (a FIFO, a socket or a device)",
-            )
-        };
-        return Err(Error::io_problem(
-            path,
-            kind,
-            format!("is {what}, not a checkpoint"),
-        ));
+        return Err(Error::not_a_file(path, &meta, "a checkpoint"));
     }
     let too_large = |len: u64| {
         Error::format(

@@ -74,13 +74,7 @@ impl<E: Element> Optimizer<E> for AdaGrad<E> {
         Ok(())
     }
 
-    fn learning_rate(&self) -> f64 {
-        self.lr
-    }
-
-    fn set_learning_rate(&mut self, lr: f64) {
-        self.lr = lr;
-    }
+    lr_field!();
 
     fn validate(&self) -> crate::error::Result<()> {
         check_rates(self.lr, self.weight_decay)
@@ -142,13 +136,7 @@ impl<E: Element> Optimizer<E> for RmsProp<E> {
         Ok(())
     }
 
-    fn learning_rate(&self) -> f64 {
-        self.lr
-    }
-
-    fn set_learning_rate(&mut self, lr: f64) {
-        self.lr = lr;
-    }
+    lr_field!();
 
     fn validate(&self) -> crate::error::Result<()> {
         check_rates(self.lr, self.weight_decay)
@@ -212,23 +200,16 @@ impl<E: Element> Optimizer<E> for Adam<E> {
 
     fn load_state(&mut self, state: &OptimizerState) -> crate::error::Result<()> {
         state.expect_kind("Adam")?;
-        let t = i32::try_from(state.steps).map_err(|_| crate::error::Error::Setting {
-            setting: "the saved Adam step count".to_string(),
-            value: state.steps.to_string(),
-            expected: format!("it must be at most {}", i32::MAX),
+        let t = i32::try_from(state.steps).map_err(|_| {
+            let most = format!("it must be at most {}", i32::MAX);
+            crate::error::Error::setting("the saved Adam step count", state.steps, most)
         })?;
         let (m, v) = (state.buffer("m")?, state.buffer("v")?);
         (self.m, self.v, self.t) = (m, v, t);
         Ok(())
     }
 
-    fn learning_rate(&self) -> f64 {
-        self.lr
-    }
-
-    fn set_learning_rate(&mut self, lr: f64) {
-        self.lr = lr;
-    }
+    lr_field!();
 
     fn validate(&self) -> crate::error::Result<()> {
         check_rates(self.lr, self.weight_decay)

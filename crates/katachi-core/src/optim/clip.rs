@@ -3,7 +3,7 @@
 
 use katachi_par::Element;
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, require_positive};
 use crate::param::{ParamPath, Parameters};
 
 /// Scales every learned parameter's gradient by `max_norm / ‖g‖` when the
@@ -36,13 +36,7 @@ pub fn clip_grad_norm<E: Element>(
     params: &mut dyn Parameters<Elem = E>,
     max_norm: f64,
 ) -> Result<f64> {
-    if !(max_norm.is_finite() && max_norm > 0.0) {
-        return Err(Error::Setting {
-            setting: "the gradient norm limit".to_string(),
-            value: max_norm.to_string(),
-            expected: "it must be a finite number above 0".to_string(),
-        });
-    }
+    require_positive("the gradient norm limit", max_norm)?;
     let mut squares = 0.0_f64;
     let mut bad = None;
     params.visit_mut(&ParamPath::ROOT, &mut |path, p| {

@@ -15,6 +15,20 @@
 //! assert_eq!(layer.weight.value.as_slice(), &[-0.5, 1.0]);
 //! ```
 
+/// `learning_rate` and `set_learning_rate` for an optimiser whose rate is
+/// its `lr` field (all of katachi's).
+macro_rules! lr_field {
+    () => {
+        fn learning_rate(&self) -> f64 {
+            self.lr
+        }
+
+        fn set_learning_rate(&mut self, lr: f64) {
+            self.lr = lr;
+        }
+    };
+}
+
 mod adaptive;
 mod clip;
 pub mod schedule;
@@ -27,6 +41,7 @@ pub use schedule::Schedule;
 pub use sgd::{Momentum, Sgd};
 pub use state::OptimizerState;
 
+use crate::error::{require_non_negative, require_positive};
 use crate::param::{ParamPath, Parameters, Role};
 use katachi_par::Element;
 
@@ -85,28 +100,8 @@ pub trait Optimizer<E: Element> {
 
 /// The check every optimiser's `validate` makes, plus its own extras.
 pub(crate) fn check_rates(lr: f64, weight_decay: f64) -> crate::error::Result<()> {
-    let refuse = |setting: &str, value: f64, expected: &str| {
-        Err(crate::error::Error::Setting {
-            setting: setting.to_string(),
-            value: format!("{value}"),
-            expected: expected.to_string(),
-        })
-    };
-    if !(lr.is_finite() && lr > 0.0) {
-        return refuse(
-            "the learning rate",
-            lr,
-            "it must be a finite number above 0",
-        );
-    }
-    if !(weight_decay.is_finite() && weight_decay >= 0.0) {
-        return refuse(
-            "the weight decay",
-            weight_decay,
-            "it must be a finite number, 0 or more",
-        );
-    }
-    Ok(())
+    require_positive("the learning rate", lr)?;
+    require_non_negative("the weight decay", weight_decay)
 }
 
 /// The `1e-7` the book adds to denominators so a zero accumulator never

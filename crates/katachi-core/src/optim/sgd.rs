@@ -42,13 +42,7 @@ impl<E: Element> Optimizer<E> for Sgd<E> {
         state.expect_kind("Sgd")
     }
 
-    fn learning_rate(&self) -> f64 {
-        self.lr
-    }
-
-    fn set_learning_rate(&mut self, lr: f64) {
-        self.lr = lr;
-    }
+    lr_field!();
 
     fn validate(&self) -> crate::error::Result<()> {
         check_rates(self.lr, self.weight_decay)
@@ -110,13 +104,7 @@ impl<E: Element> Optimizer<E> for Momentum<E> {
         Ok(())
     }
 
-    fn learning_rate(&self) -> f64 {
-        self.lr
-    }
-
-    fn set_learning_rate(&mut self, lr: f64) {
-        self.lr = lr;
-    }
+    lr_field!();
 
     fn validate(&self) -> crate::error::Result<()> {
         check_rates(self.lr, self.weight_decay)

@@ -66,11 +66,11 @@ impl OptimizerState {
         if self.kind == kind {
             return Ok(());
         }
-        Err(Error::Setting {
-            setting: "the saved optimiser".to_string(),
-            value: self.kind.clone(),
-            expected: format!("this one is {kind}"),
-        })
+        Err(Error::setting(
+            "the saved optimiser",
+            &self.kind,
+            format!("this one is {kind}"),
+        ))
     }
 
     /// The buffer `name`, in the element type.
@@ -79,17 +79,13 @@ impl OptimizerState {
             .buffers
             .iter()
             .find(|(n, _)| n == name)
-            .ok_or_else(|| Error::Setting {
-                setting: format!("the saved {} state", self.kind),
-                value: format!(
-                    "without a buffer `{name}` (it has {})",
-                    self.buffers
-                        .iter()
-                        .map(|(n, _)| format!("`{n}`"))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
-                expected: "it cannot be resumed".to_string(),
+            .ok_or_else(|| {
+                let has: Vec<String> = self.buffers.iter().map(|(n, _)| format!("`{n}`")).collect();
+                Error::setting(
+                    format!("the saved {} state", self.kind),
+                    format!("without a buffer `{name}` (it has {})", has.join(", ")),
+                    "it cannot be resumed",
+                )
             })?;
         Ok(values
             .iter()

@@ -212,11 +212,11 @@ pub trait Parameters {
                     },
                     |(a, b)| format!("`{b}` where the network has `{a}`"),
                 );
-            return Err(crate::error::Error::Setting {
-                setting: "the saved random generators".to_string(),
-                value: format!("for {differs}"),
-                expected: "they belong to another network".to_string(),
-            });
+            return Err(crate::error::Error::setting(
+                "the saved random generators",
+                format!("for {differs}"),
+                "they belong to another network",
+            ));
         }
         let mut next = states.iter();
         self.visit_rngs(&ParamPath::ROOT, &mut |_, rng| {

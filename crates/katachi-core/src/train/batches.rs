@@ -54,11 +54,11 @@ impl Batches {
     /// [`Error::Setting`] if `batch` is 0.
     pub fn try_new(n: usize, batch: usize, seed: u64) -> Result<Self> {
         if batch == 0 {
-            return Err(Error::Setting {
-                setting: "the batch size".to_string(),
-                value: "0".to_string(),
-                expected: "a batch needs at least one example".to_string(),
-            });
+            return Err(Error::setting(
+                "the batch size",
+                0,
+                "a batch needs at least one example",
+            ));
         }
         Ok(Self {
             order: (0..n).collect(),
@@ -131,11 +131,11 @@ impl Batches {
             .iter()
             .all(|&i| i < seen.len() && !std::mem::replace(&mut seen[i], true));
         if !permutation {
-            return Err(Error::Setting {
-                setting: "the saved batch order".to_string(),
-                value: format!("{} indices", state.order.len()),
-                expected: "it must hold each example once".to_string(),
-            });
+            return Err(Error::setting(
+                "the saved batch order",
+                format!("{} indices", state.order.len()),
+                "it must hold each example once",
+            ));
         }
         let mut batches = Self::try_new(0, state.batch, 0)?;
         batches.order = state.order;

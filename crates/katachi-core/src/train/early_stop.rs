@@ -1,6 +1,6 @@
 //! Early stopping: end a run when the watched metric has stopped improving.
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, require_non_negative};
 
 /// Whether a larger or a smaller metric is better.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -80,25 +80,14 @@ impl EarlyStopping {
     /// not finite; [`Error::NonFinite`] if `metric` is NaN or infinite (a
     /// diverged run is not a plateau).
     pub fn observe(&mut self, epoch: usize, metric: f64) -> Result<Verdict> {
-        let setting = |setting: &str, value: String, expected: &str| Error::Setting {
-            setting: setting.to_string(),
-            value,
-            expected: expected.to_string(),
-        };
         if self.patience == 0 {
-            return Err(setting(
+            return Err(Error::setting(
                 "the patience",
-                "0".to_string(),
+                0,
                 "it must be at least 1 epoch",
             ));
         }
-        if !(self.min_delta.is_finite() && self.min_delta >= 0.0) {
-            return Err(setting(
-                "the minimum improvement",
-                self.min_delta.to_string(),
-                "it must be a finite number, 0 or more",
-            ));
-        }
+        require_non_negative("the minimum improvement", self.min_delta)?;
         if !metric.is_finite() {
             return Err(Error::NonFinite {
                 what: "the early-stopping metric".to_string(),

@@ -60,11 +60,11 @@ where
     let (images, labels) = data.parts();
     let n = samples(images, labels, "the training data")?;
     if batches.len() != n {
-        return Err(Error::Setting {
-            setting: "the number of samples the batches are drawn from".to_string(),
-            value: batches.len().to_string(),
-            expected: format!("the training data has {n}"),
-        });
+        return Err(Error::setting(
+            "the number of samples the batches are drawn from",
+            batches.len(),
+            format!("the training data has {n}"),
+        ));
     }
     let mut total = 0.0;
     let mut steps = 0;
@@ -112,11 +112,11 @@ fn samples<S: Shape, E: Element, const C: usize>(
         });
     }
     if n == 0 {
-        return Err(Error::Setting {
-            setting: what.to_string(),
-            value: "empty".to_string(),
-            expected: "it needs at least one sample".to_string(),
-        });
+        return Err(Error::setting(
+            what,
+            "empty",
+            "it needs at least one sample",
+        ));
     }
     Ok(n)
 }

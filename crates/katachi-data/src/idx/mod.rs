@@ -70,7 +70,7 @@ pub fn read_idx_limited(path: &Path, max_elements: usize) -> Result<Idx> {
     let name = path.display().to_string();
     let meta = fs::metadata(path).map_err(|e| Error::io(path, e))?;
     if !meta.is_file() {
-        return Err(not_a_file(path, &meta));
+        return Err(Error::not_a_file(path, &meta, "a data file"));
     }
     let mut reader = BufReader::new(File::open(path).map_err(|e| Error::io(path, e))?);
     let mut magic = [0u8; 2];
@@ -81,19 +81,6 @@ pub fn read_idx_limited(path: &Path, max_elements: usize) -> Result<Idx> {
     } else {
         parse(&name, rest, Some(meta.len()), max_elements)
     }
-}
-
-/// The error for something under a data file's name that is not a file.
-pub(crate) fn not_a_file(path: &Path, meta: &fs::Metadata) -> Error {
-    let (kind, what) = if meta.is_dir() {
-        (io::ErrorKind::IsADirectory, "a folder")
-    } else {
-        (
-            io::ErrorKind::InvalidInput,
-            "not a regular file (a FIFO, a socket or a device)",
-        )
-    };
-    Error::io_problem(path, kind, format!("is {what}, not a data file"))
 }
 
 /// Reads until `buf` is full or the stream ends; the bytes read.

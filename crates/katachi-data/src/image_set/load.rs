@@ -10,7 +10,7 @@ use katachi_core::{Error, Labels, Result};
 use katachi_par::Element;
 
 use super::Split;
-use crate::idx::{Idx, not_a_file, read_idx};
+use crate::idx::{Idx, read_idx};
 
 /// The path of `stem` (e.g. `train-images-idx3-ubyte`) in `dir`, under any of
 /// its usual spellings.
@@ -28,7 +28,7 @@ fn find(dir: &Path, stem: &str) -> Result<PathBuf> {
         let path = dir.join(name);
         match fs::metadata(&path) {
             Ok(meta) if meta.is_file() => return Ok(path),
-            Ok(meta) => return Err(not_a_file(&path, &meta)),
+            Ok(meta) => return Err(Error::not_a_file(&path, &meta, "a data file")),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 // A dangling symlink is "not found" too, but worth naming.
                 if fs::symlink_metadata(&path).is_ok() {

@@ -2,8 +2,8 @@
 
 use std::f64::consts::PI;
 
-use super::{Schedule, positive_rate, require};
-use crate::error::Result;
+use super::{Schedule, require};
+use crate::error::{Result, require_positive};
 
 /// `end + (start − end)·(1 + cos πτ)/2`: from `start` at `τ = 0` to `end`
 /// at `τ = 1`, flat at both ends.
@@ -61,7 +61,7 @@ impl Schedule for Cosine {
     }
 
     fn validate(&self) -> Result<()> {
-        positive_rate("the learning rate", self.lr)?;
+        require_positive("the learning rate", self.lr)?;
         require(
             self.min_lr.is_finite() && self.min_lr >= 0.0 && self.min_lr <= self.lr,
             "the final learning rate",
@@ -128,7 +128,7 @@ impl Schedule for OneCycle {
     }
 
     fn validate(&self) -> Result<()> {
-        positive_rate("the peak learning rate", self.max_lr)?;
+        require_positive("the peak learning rate", self.max_lr)?;
         require(
             self.pct_start > 0.0 && self.pct_start < 1.0 && self.peak() >= 1.0,
             "the rising share",

@@ -37,7 +37,7 @@ pub use cyclic::{Cosine, OneCycle};
 pub use plateau::ReduceOnPlateau;
 
 use super::Optimizer;
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, require_positive};
 
 /// A learning rate per step.
 pub trait Schedule {
@@ -75,21 +75,8 @@ pub(super) fn require(ok: bool, setting: &str, value: impl ToString, expected: &
     if ok {
         Ok(())
     } else {
-        Err(Error::Setting {
-            setting: setting.to_string(),
-            value: value.to_string(),
-            expected: expected.to_string(),
-        })
+        Err(Error::setting(setting, value, expected))
     }
-}
-
-pub(super) fn positive_rate(setting: &str, lr: f64) -> Result<()> {
-    require(
-        lr.is_finite() && lr > 0.0,
-        setting,
-        lr,
-        "it must be a finite number above 0",
-    )
 }
 
 fn decay_factor(setting: &str, gamma: f64) -> Result<()> {
@@ -121,7 +108,7 @@ impl Schedule for Constant {
     }
 
     fn validate(&self) -> Result<()> {
-        positive_rate("the learning rate", self.lr)
+        require_positive("the learning rate", self.lr)
     }
 }
 
@@ -150,7 +137,7 @@ impl Schedule for StepDecay {
     }
 
     fn validate(&self) -> Result<()> {
-        positive_rate("the learning rate", self.lr)?;
+        require_positive("the learning rate", self.lr)?;
         require(
             self.every > 0,
             "the steps between decays",
@@ -183,7 +170,7 @@ impl Schedule for Exponential {
     }
 
     fn validate(&self) -> Result<()> {
-        positive_rate("the learning rate", self.lr)?;
+        require_positive("the learning rate", self.lr)?;
         decay_factor("the decay factor", self.gamma)
     }
 }

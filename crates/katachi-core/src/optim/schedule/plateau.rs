@@ -1,7 +1,7 @@
 //! A schedule that watches a metric: the rate falls when it stops improving.
 
-use super::{Schedule, positive_rate, require};
-use crate::error::Result;
+use super::{Schedule, require};
+use crate::error::{Result, require_positive};
 
 /// The rate multiplied by `factor` when the monitored metric (told by
 /// [`Schedule::observe`] after each epoch) has not improved on its best by
@@ -67,7 +67,7 @@ impl Schedule for ReduceOnPlateau {
     }
 
     fn validate(&self) -> Result<()> {
-        positive_rate("the learning rate", self.lr)?;
+        require_positive("the learning rate", self.lr)?;
         require(
             self.factor > 0.0 && self.factor < 1.0,
             "the reduction factor",
