@@ -10,28 +10,12 @@ use katachi::optim::OptimizerState;
 use katachi::prelude::*;
 use katachi::train::{Batches, BatchesState, gather_rows};
 
-#[derive(Network, Default, Clone)]
-struct Net {
-    affine1: Affine<6, 8>,
-    norm: BatchNorm<8>,
-    relu: Relu,
-    drop: Dropout,
-    affine2: Affine<8, 3>,
-}
+#[path = "common/resumable.rs"]
+mod resumable;
+use resumable::{EXAMPLES, Net, bits, data, fresh_net};
 
-const EXAMPLES: usize = 40;
 const BATCH: usize = 8;
 const EPOCHS: usize = 3;
-
-fn data() -> (Tensor<Batch<6>>, Labels<3>) {
-    let x = Tensor::from_fn((EXAMPLES, Const), |i| {
-        ((i[0] * 7 + i[1] * 13) % 17) as f32 / 8.0 - 1.0
-    });
-    (
-        x,
-        Labels::new((0..EXAMPLES).map(|i| i % 3).collect()).unwrap(),
-    )
-}
 
 /// One step on the examples `rows`.
 fn step(net: &mut Net, opt: &mut dyn Optimizer<f32>, rows: &[usize]) {
@@ -48,17 +32,7 @@ fn step(net: &mut Net, opt: &mut dyn Optimizer<f32>, rows: &[usize]) {
 }
 
 fn fresh() -> (Net, Batches) {
-    let mut net = Net::default();
-    net.init(Init::He, 5);
-    (net, Batches::new(EXAMPLES, BATCH, 11))
-}
-
-fn bits(net: &Net) -> Vec<u32> {
-    let mut out = Vec::new();
-    net.visit(&ParamPath::ROOT, &mut |_, p| {
-        out.extend(p.value.iter().map(|v| v.to_bits()))
-    });
-    out
+    (fresh_net(), Batches::new(EXAMPLES, BATCH, 11))
 }
 
 /// What a stopped run leaves behind besides its weights file.

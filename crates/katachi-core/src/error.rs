@@ -68,6 +68,15 @@ pub enum Error {
         /// What is wrong, with the numbers involved.
         problem: String,
     },
+    /// A training checkpoint that a run cannot continue from: written for
+    /// another network, optimiser, batch size, seed or data set.
+    #[error("cannot resume from {file}: {reason}")]
+    Resume {
+        /// The checkpoint.
+        file: String,
+        /// What differs, with both sides.
+        reason: String,
+    },
     /// Training diverged: the loss is no longer a finite number.
     #[error(
         "the loss became {loss} at epoch {epoch}, step {step}: training diverged; try a smaller learning rate"

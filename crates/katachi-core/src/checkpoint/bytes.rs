@@ -4,14 +4,14 @@
 use katachi_par::{Element, ElementKind};
 use safetensors::tensor::Dtype;
 
-pub(super) fn dtype<E: Element>() -> Dtype {
+pub(crate) fn dtype<E: Element>() -> Dtype {
     match E::KIND {
         ElementKind::F32 => Dtype::F32,
         ElementKind::F64 => Dtype::F64,
     }
 }
 
-pub(super) fn to_bytes<E: Element>(values: &[E]) -> Vec<u8> {
+pub(crate) fn to_bytes<E: Element>(values: &[E]) -> Vec<u8> {
     let mut out = Vec::with_capacity(size_of_val(values));
     for &v in values {
         match dtype::<E>() {
@@ -22,7 +22,7 @@ pub(super) fn to_bytes<E: Element>(values: &[E]) -> Vec<u8> {
     out
 }
 
-pub(super) fn from_bytes<E: Element>(bytes: &[u8], out: &mut [E]) {
+pub(crate) fn from_bytes<E: Element>(bytes: &[u8], out: &mut [E]) {
     match dtype::<E>() {
         Dtype::F32 => {
             for (o, b) in out.iter_mut().zip(bytes.chunks_exact(4)) {

@@ -21,8 +21,10 @@
 
 mod atomic;
 mod bytes;
+mod file;
 
-use bytes::{dtype, from_bytes, to_bytes};
+pub(crate) use bytes::{dtype, from_bytes, to_bytes};
+pub(crate) use file::{Stored, read, write};
 
 use std::collections::HashMap;
 use std::fs::{self, File};
@@ -30,7 +32,6 @@ use std::io::Read;
 use std::path::Path;
 
 use safetensors::SafeTensors;
-use safetensors::tensor::TensorView;
 
 use katachi_par::Element;
 
@@ -58,29 +59,17 @@ pub fn save<P: Parameters + ?Sized>(params: &P, path: &Path) -> Result<()> {
             value: format!("{value}"),
         });
     }
-    let mut tensors: Vec<(String, Vec<usize>, Vec<u8>)> = Vec::new();
+    let mut tensors = Vec::new();
     params.visit(&ParamPath::ROOT, &mut |name, p| {
-        tensors.push((name.to_string(), p.dims.to_vec(), to_bytes(p.value)))
+        let stored = Stored {
+            dtype: dtype::<P::Elem>(),
+            dims: p.dims.to_vec(),
+            bytes: to_bytes(p.value),
+        };
+        tensors.push((name.to_string(), stored));
     });
-    let views = tensors
-        .iter()
-        .map(|(name, dims, bytes)| {
-            let view = TensorView::new(dtype::<P::Elem>(), dims.clone(), bytes)
-                .map_err(|e| Error::format(name, format!("cannot be stored: {e}")))?;
-            Ok((name.clone(), view))
-        })
-        .collect::<Result<Vec<_>>>()?;
-    let metadata = Some(HashMap::from([(
-        "format".to_string(),
-        "katachi".to_string(),
-    )]));
-    let bytes = safetensors::serialize(views, metadata).map_err(|e| {
-        Error::format(
-            &path.display().to_string(),
-            format!("cannot be serialised: {e}"),
-        )
-    })?;
-    atomic::write(path, &bytes).map_err(|e| Error::io(path, e))
+    let metadata = HashMap::from([("format".to_string(), "katachi".to_string())]);
+    write(path, &tensors, metadata)
 }
 
 /// Header bytes allowed beyond what the tensors' entries need: room for
@@ -174,7 +163,7 @@ pub fn load<P: Parameters + ?Sized>(params: &mut P, path: &Path) -> Result<()> {
 }
 
 /// The bytes of `path`, if it is a regular file of at most `limit` bytes.
-fn read_bounded(path: &Path, limit: u64) -> Result<Vec<u8>> {
+pub(crate) fn read_bounded(path: &Path, limit: u64) -> Result<Vec<u8>> {
     let file = path.display().to_string();
     let meta = fs::metadata(path).map_err(|e| Error::io(path, e))?;
     if !meta.is_file() {
@@ -205,7 +194,7 @@ fn read_bounded(path: &Path, limit: u64) -> Result<Vec<u8>> {
 /// (`SafeTensors::deserialize` reads the header into a map, which keeps one
 /// of the two silently.) A malformed header gives `None`, for the
 /// deserialiser to report.
-fn duplicate_name(bytes: &[u8]) -> Option<String> {
+pub(crate) fn duplicate_name(bytes: &[u8]) -> Option<String> {
     use serde::de::{Deserializer, IgnoredAny, MapAccess, Visitor};
 
     struct FirstDuplicate;

@@ -1,6 +1,6 @@
 //! Checkpoints: round trips, and every refusal of a bad file.
 
-use safetensors::tensor::Dtype;
+use safetensors::tensor::{Dtype, TensorView};
 
 use super::*;
 use crate::error::Error;

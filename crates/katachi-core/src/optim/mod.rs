@@ -99,6 +99,34 @@ pub trait Optimizer<E: Element> {
 }
 
 /// The check every optimiser's `validate` makes, plus its own extras.
+/// A boxed optimiser is one: `Box<dyn Optimizer<E>>` goes wherever an
+/// optimiser does, chosen at run time.
+impl<E: Element, O: Optimizer<E> + ?Sized> Optimizer<E> for Box<O> {
+    fn step(&mut self, params: &mut dyn Parameters<Elem = E>) {
+        (**self).step(params)
+    }
+
+    fn learning_rate(&self) -> f64 {
+        (**self).learning_rate()
+    }
+
+    fn set_learning_rate(&mut self, lr: f64) {
+        (**self).set_learning_rate(lr)
+    }
+
+    fn state(&self) -> OptimizerState {
+        (**self).state()
+    }
+
+    fn load_state(&mut self, state: &OptimizerState) -> crate::error::Result<()> {
+        (**self).load_state(state)
+    }
+
+    fn validate(&self) -> crate::error::Result<()> {
+        (**self).validate()
+    }
+}
+
 pub(crate) fn check_rates(lr: f64, weight_decay: f64) -> crate::error::Result<()> {
     require_positive("the learning rate", lr)?;
     require_non_negative("the weight decay", weight_decay)

@@ -79,8 +79,15 @@ impl Batches {
 
     /// Reshuffles and returns the next epoch's batches.
     pub fn epoch(&mut self) -> impl Iterator<Item = &[usize]> {
-        self.order.shuffle(&mut self.rng);
+        self.shuffle();
         self.order.chunks(self.batch)
+    }
+
+    /// Reshuffles for the next epoch, whose batches
+    /// [`Batches::current_epoch`] then gives: what [`Batches::epoch`] does,
+    /// for a loop that holds on to the batches while it steps.
+    pub fn shuffle(&mut self) {
+        self.order.shuffle(&mut self.rng);
     }
 
     /// Batches per epoch.

@@ -73,13 +73,33 @@ impl EarlyStopping {
         self.best
     }
 
-    /// Takes the metric of `epoch` and says whether to go on.
+    /// Epochs in a row without improvement so far.
+    pub fn waited(&self) -> usize {
+        self.waited
+    }
+
+    /// Continues a stopped run: the best epoch and metric so far and the
+    /// epochs waited since, as [`EarlyStopping::best`] and
+    /// [`EarlyStopping::waited`] gave them.
+    ///
+    /// ```
+    /// use katachi::train::{EarlyStopping, Goal, Verdict};
+    /// let mut stop = EarlyStopping::new(Goal::Minimize, 2).resumed(Some((3, 0.25)), 1);
+    /// assert_eq!(stop.observe(5, 0.30)?, Verdict::Stop);
+    /// # Ok::<(), katachi::Error>(())
+    /// ```
+    pub fn resumed(mut self, best: Option<(usize, f64)>, waited: usize) -> Self {
+        self.best = best;
+        self.waited = waited;
+        self
+    }
+
+    /// Whether the settings mean anything: a patience of at least 1 and a
+    /// finite `min_delta` of 0 or more.
     ///
     /// # Errors
-    /// [`Error::Setting`] if `patience` is 0 or `min_delta` is negative or
-    /// not finite; [`Error::NonFinite`] if `metric` is NaN or infinite (a
-    /// diverged run is not a plateau).
-    pub fn observe(&mut self, epoch: usize, metric: f64) -> Result<Verdict> {
+    /// [`Error::Setting`] naming the first setting that does not.
+    pub fn validate(&self) -> Result<()> {
         if self.patience == 0 {
             return Err(Error::setting(
                 "the patience",
@@ -87,7 +107,17 @@ impl EarlyStopping {
                 "it must be at least 1 epoch",
             ));
         }
-        require_non_negative("the minimum improvement", self.min_delta)?;
+        require_non_negative("the minimum improvement", self.min_delta)
+    }
+
+    /// Takes the metric of `epoch` and says whether to go on.
+    ///
+    /// # Errors
+    /// [`Error::Setting`] if `patience` is 0 or `min_delta` is negative or
+    /// not finite; [`Error::NonFinite`] if `metric` is NaN or infinite (a
+    /// diverged run is not a plateau).
+    pub fn observe(&mut self, epoch: usize, metric: f64) -> Result<Verdict> {
+        self.validate()?;
         if !metric.is_finite() {
             return Err(Error::NonFinite {
                 what: "the early-stopping metric".to_string(),

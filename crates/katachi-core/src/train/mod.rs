@@ -1,24 +1,27 @@
 //! The training loop, in pieces a program can read in one screen: one epoch
-//! of shuffled mini-batches, and evaluation.
+//! of shuffled mini-batches, and evaluation; and [`Trainer`], which puts
+//! them together with schedules, clipping, early stopping, metrics,
+//! checkpoints and exact resume.
 
 mod batches;
 mod early_stop;
+mod eval;
+mod step;
+mod trainer;
 
-use crate::func::accuracy;
 use crate::labels::Labels;
-use crate::layer::{Layer, Loss, backprop};
+use crate::layer::{Layer, Loss};
 use crate::optim::Optimizer;
 use crate::param::Parameters;
-use crate::shape::{Batch, Shape};
+use crate::shape::Shape;
 use crate::tensor::Tensor;
 pub use batches::{Batches, BatchesState, gather_rows};
 pub use early_stop::{EarlyStopping, Goal, Verdict};
+pub use eval::{Images, Measured, evaluate, measure};
 use katachi_par::Element;
+pub use trainer::{EpochRecord, Progress, Report, StepRecord, Trainer};
 
 use crate::error::{Error, Result};
-
-/// Rows predicted at once by [`evaluate`]: bounds memory, not results.
-const EVAL_CHUNK: usize = 1000;
 
 /// One epoch: for every batch of `batches` (reshuffled), forward, loss,
 /// backward and an optimiser step. Calls `after_step(step, loss)` after
@@ -58,7 +61,7 @@ where
 {
     optimizer.validate()?;
     let (images, labels) = data.parts();
-    let n = samples(images, labels, "the training data")?;
+    let n = eval::samples(images, labels, "the training data")?;
     if batches.len() != n {
         return Err(Error::setting(
             "the number of samples the batches are drawn from",
@@ -69,119 +72,15 @@ where
     let mut total = 0.0;
     let mut steps = 0;
     for (i, rows) in batches.epoch().enumerate() {
-        let x = finite_rows(images, rows, "the training data")?;
-        let t = Labels::new(rows.iter().map(|&r| labels.as_slice()[r]).collect())?;
-        let value = backprop(net, loss, x, &t)?.to_f64();
-        if !value.is_finite() {
-            return Err(Error::Diverged {
-                epoch,
-                step: i + 1,
-                loss: format!("{value}"),
-            });
-        }
+        let value = step::forward_backward(net, loss, images, labels, rows, epoch, i + 1)?;
         optimizer.step(net);
         total += value;
         steps += 1;
         after_step(steps, value);
     }
     // The loss above is checked before each update; this catches the last.
-    if let Some((name, index, value)) = net.first_non_finite() {
-        return Err(Error::NonFinite {
-            what: format!("parameter `{name}`"),
-            at: format!(
-                "element {index} after epoch {epoch}, step {steps}: training diverged; try a smaller learning rate"
-            ),
-            value: format!("{value}"),
-        });
-    }
+    step::check_parameters(net, epoch, steps)?;
     Ok(total / steps.max(1) as f64)
-}
-
-/// The number of samples, if there are some and every one has a label.
-fn samples<S: Shape, E: Element, const C: usize>(
-    images: &Tensor<S, E>,
-    labels: &Labels<C>,
-    what: &str,
-) -> Result<usize> {
-    let n = images.dims().as_ref().first().copied().unwrap_or(1);
-    if n != labels.len() {
-        return Err(Error::BatchMismatch {
-            what: "a labelled data set",
-            input: n,
-            target: labels.len(),
-        });
-    }
-    if n == 0 {
-        return Err(Error::setting(
-            what,
-            "empty",
-            "it needs at least one sample",
-        ));
-    }
-    Ok(n)
-}
-
-/// The samples `rows` of `images` as a batch, refused if one holds a NaN or
-/// an infinity: such a sample would spread NaN through the gradients (or,
-/// through a ReLU, silently not), so it is reported where it enters.
-fn finite_rows<S: Shape, E: Element>(
-    images: &Tensor<S, E>,
-    rows: &[usize],
-    what: &str,
-) -> Result<Tensor<S, E>> {
-    let x = gather_rows(images, rows);
-    match katachi_par::finite::first_non_finite(x.as_slice()) {
-        None => Ok(x),
-        Some((i, value)) => {
-            let sample = x.numel() / rows.len();
-            Err(Error::NonFinite {
-                what: what.to_string(),
-                at: format!("sample {}, element {}", rows[i / sample], i % sample),
-                value: format!("{value}"),
-            })
-        }
-    }
-}
-
-/// The fraction of `data` that `net` classifies correctly (argmax of its
-/// output against the label), predicting in chunks.
-///
-/// # Errors
-/// [`Error::NonFinite`] naming the sample, for a NaN or an infinity in the
-/// data (a prediction from it would mean nothing); [`Error::Setting`] for a
-/// data set without samples; an error if the labels do not fit the output
-/// (they always do for a split of a data set).
-pub fn evaluate<S, const C: usize, E, D, N>(net: &N, data: &D) -> Result<f64>
-where
-    S: Shape,
-    E: Element,
-    D: Images<S, C, E> + ?Sized,
-    N: Layer<Tensor<S, E>, Out = Tensor<Batch<C>, E>>,
-{
-    let (images, labels) = data.parts();
-    let n = samples(images, labels, "the evaluation data")?;
-    let mut correct = 0.0;
-    let rows: Vec<usize> = (0..n).collect();
-    for chunk in rows.chunks(EVAL_CHUNK) {
-        let y = net.predict(finite_rows(images, chunk, "the evaluation data")?);
-        let t = &labels.as_slice()[chunk[0]..chunk[0] + chunk.len()];
-        correct += accuracy(&y, t)? * chunk.len() as f64;
-    }
-    Ok(correct / n as f64)
-}
-
-/// A labelled data set: samples of shape `S` (the batch axis first) and
-/// their labels among `C` classes: a pair `(images, labels)`, or a split of
-/// a data set (`katachi::data::Split`, any sample shape).
-pub trait Images<S: Shape, const C: usize, E: Element> {
-    /// The samples and their labels.
-    fn parts(&self) -> (&Tensor<S, E>, &Labels<C>);
-}
-
-impl<S: Shape, const C: usize, E: Element> Images<S, C, E> for (Tensor<S, E>, Labels<C>) {
-    fn parts(&self) -> (&Tensor<S, E>, &Labels<C>) {
-        (&self.0, &self.1)
-    }
 }
 
 #[cfg(test)]
@@ -193,7 +92,7 @@ mod tests {
     use crate::layer::{Affine, Relu, SoftmaxWithLoss};
     use crate::optim::Adam;
     use crate::optim::Sgd;
-    use crate::shape::Const;
+    use crate::shape::{Batch, Const};
     use crate::tensor::Tensor;
 
     /// Ten 784-pixel images and their labels.

@@ -61,6 +61,23 @@ pub trait Schedule {
         Ok(())
     }
 
+    /// What the schedule has learned during the run, as numbers a training
+    /// checkpoint keeps: empty for the schedules whose rate depends on the
+    /// step alone; [`ReduceOnPlateau`]'s current rate, best metric and
+    /// epochs since it.
+    fn state(&self) -> Vec<f64> {
+        Vec::new()
+    }
+
+    /// Continues from `state`, taken by [`Schedule::state`] from a schedule
+    /// of the same kind.
+    ///
+    /// # Errors
+    /// [`Error::Setting`] if `state` does not have this schedule's length.
+    fn load_state(&mut self, state: &[f64]) -> Result<()> {
+        expect_state_len(state, 0)
+    }
+
     /// Sets `optimizer`'s learning rate to the rate for `step`.
     fn apply<E: Element>(&self, step: usize, optimizer: &mut dyn Optimizer<E>)
     where
@@ -68,6 +85,16 @@ pub trait Schedule {
     {
         optimizer.set_learning_rate(self.rate(step));
     }
+}
+
+/// `Ok` if a saved schedule state has the `len` numbers this schedule keeps.
+pub(super) fn expect_state_len(state: &[f64], len: usize) -> Result<()> {
+    require(
+        state.len() == len,
+        "the saved schedule state",
+        format!("{} numbers", state.len()),
+        &format!("this schedule keeps {len}"),
+    )
 }
 
 /// `Err(Setting)` unless `ok`.

@@ -1,6 +1,6 @@
 //! A schedule that watches a metric: the rate falls when it stops improving.
 
-use super::{Schedule, require};
+use super::{Schedule, expect_state_len, require};
 use crate::error::{Result, require_positive};
 
 /// The rate multiplied by `factor` when the monitored metric (told by
@@ -64,6 +64,18 @@ impl Schedule for ReduceOnPlateau {
             self.lr = (self.lr * self.factor).max(self.min_lr);
             self.bad_epochs = 0;
         }
+    }
+
+    fn state(&self) -> Vec<f64> {
+        vec![self.lr, self.best, self.bad_epochs as f64]
+    }
+
+    fn load_state(&mut self, state: &[f64]) -> Result<()> {
+        expect_state_len(state, 3)?;
+        self.lr = state[0];
+        self.best = state[1];
+        self.bad_epochs = state[2] as usize;
+        Ok(())
     }
 
     fn validate(&self) -> Result<()> {

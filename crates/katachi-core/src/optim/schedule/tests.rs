@@ -136,3 +136,29 @@ fn apply_sets_the_rate_through_a_boxed_optimizer_and_keeps_its_state() {
     Constant::new(0.25).apply(0, &mut sgd);
     assert_eq!(Optimizer::<f64>::learning_rate(&sgd), 0.25);
 }
+
+#[test]
+fn a_plateau_schedule_continues_from_its_state_and_others_keep_none() {
+    let mut straight = ReduceOnPlateau::new(0.1).with(0.5, 1);
+    let mut resumed = ReduceOnPlateau::new(0.1).with(0.5, 1);
+    for metric in [1.0, 1.0] {
+        straight.observe(metric);
+        resumed.observe(metric);
+    }
+    let state = resumed.state();
+    assert_eq!(state, [0.1, 1.0, 1.0]);
+    let mut resumed = ReduceOnPlateau::new(0.1).with(0.5, 1);
+    resumed.load_state(&state).unwrap();
+    straight.observe(1.0);
+    resumed.observe(1.0); // the second epoch without improvement: halved
+    assert_eq!(resumed, straight);
+    close(resumed.rate(0), 0.05);
+    assert!(Cosine::new(0.1, 10).state().is_empty());
+    assert_eq!(
+        Cosine::new(0.1, 10)
+            .load_state(&state)
+            .unwrap_err()
+            .to_string(),
+        "the saved schedule state is 3 numbers: this schedule keeps 0"
+    );
+}

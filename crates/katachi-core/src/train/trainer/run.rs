@@ -1,0 +1,246 @@
+//! The run itself: settings checked up front, the steps, each epoch's end,
+//! the checkpoints, and resuming from one.
+
+use std::time::Instant;
+
+use super::fingerprint;
+use super::progress::Shown;
+use super::record::{Csv, EpochRecord, Report, StepRecord};
+use super::saved::{self, Identity, Snapshot};
+use super::{Length, Trainer};
+use crate::checkpoint;
+use crate::error::{Error, Result};
+use crate::labels::Labels;
+use crate::layer::{Layer, Loss};
+use crate::optim::clip_grad_norm;
+use crate::param::Parameters;
+use crate::shape::{Batch, Shape};
+use crate::tensor::Tensor;
+use crate::train::early_stop::Verdict;
+use crate::train::eval::{Images, evaluate, measure, samples};
+use crate::train::step::{check_parameters, forward_backward};
+use crate::train::{Batches, gather_rows};
+use katachi_par::Element;
+
+impl<N, L, S, const C: usize, E> Trainer<'_, N, L, S, C, E>
+where
+    S: Shape,
+    E: Element,
+    N: Layer<Tensor<S, E>, Out = Tensor<Batch<C>, E>> + Parameters<Elem = E>,
+    L: Loss<Tensor<Batch<C>, E>, Labels<C>, Elem = E>,
+{
+    /// Trains the network on `train` and returns the run's history.
+    ///
+    /// # Errors
+    /// - [`Error::Setting`] before any step, for a setting that means
+    ///   nothing (no epochs, a batch of 0, a learning rate or clipping
+    ///   limit that is not a positive number, `checkpoint_every` without an
+    ///   `out_dir`, a watched metric the run does not measure);
+    /// - [`Error::Resume`] for a checkpoint written by another run, and
+    ///   [`Error::Io`] / [`Error::Format`] for one that cannot be read;
+    /// - [`Error::NonFinite`] and [`Error::Diverged`] as in
+    ///   [`train_epoch`](crate::train::train_epoch): a NaN never trains
+    ///   silently, and never replaces a good checkpoint;
+    /// - [`Error::Io`] if the output folder cannot be written.
+    pub fn fit<D: Images<S, C, E> + ?Sized>(mut self, train: &D) -> Result<Report> {
+        let (images, labels) = train.parts();
+        let n = samples(images, labels, "the training data")?;
+        self.check_settings()?;
+        let mut batches = Batches::try_new(n, self.batch, self.seed)?;
+        let per_epoch = batches.per_epoch();
+        let total = match self.length {
+            Length::Epochs(epochs) => epochs * per_epoch,
+            Length::Steps(steps) => steps,
+        };
+        let identity = Identity {
+            network: fingerprint::network(&*self.net),
+            optimizer: self.optimizer.state().kind,
+            samples: n,
+            // Hashing every sample costs a pass over the data: only for
+            // runs that write or read a checkpoint.
+            data: match self.out.is_some() || self.resume.is_some() {
+                true => fingerprint::data(images, labels),
+                false => 0,
+            },
+            batch: self.batch,
+            seed: self.seed,
+        };
+        let mut snap = match self.resume.clone() {
+            Some(path) => self.continue_from(&path, &identity, &mut batches, total)?,
+            None => self.fresh(&batches),
+        };
+        let resumed_from = self.resume.is_some().then_some(snap.step);
+        let mut csv = match &self.out {
+            Some(dir) => {
+                std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+                Some(Csv::start(dir, &snap.steps, &snap.epochs)?)
+            }
+            None => None,
+        };
+        let head = match self.train_accuracy {
+            Some(k) if k < n => Some((gather_rows(images, &(0..k).collect::<Vec<_>>()), {
+                Labels::<C>::new(labels.as_slice()[..k].to_vec())?
+            })),
+            _ => None,
+        };
+        let epochs = total.div_ceil(per_epoch);
+        let shown = Shown::new(self.progress, total, snap.step);
+        let mut started = Instant::now();
+        while snap.step < total && !snap.stopped {
+            if snap.epoch == 0 || snap.in_epoch == per_epoch {
+                batches.shuffle();
+                (snap.epoch, snap.in_epoch, snap.epoch_loss) = (snap.epoch + 1, 0, 0.0);
+                started = Instant::now();
+            }
+            for rows in batches.current_epoch(snap.in_epoch) {
+                if snap.step == total {
+                    break;
+                }
+                let lr = match &self.schedule {
+                    Some(schedule) => {
+                        let lr = schedule.rate(snap.step);
+                        self.optimizer.set_learning_rate(lr);
+                        lr
+                    }
+                    None => self.optimizer.learning_rate(),
+                };
+                let batch = snap.in_epoch + 1;
+                let value = forward_backward(
+                    self.net,
+                    &mut self.loss,
+                    images,
+                    labels,
+                    rows,
+                    snap.epoch,
+                    batch,
+                )?;
+                if let Some(max_norm) = self.clip {
+                    clip_grad_norm(self.net, max_norm)?;
+                }
+                self.optimizer.step(self.net);
+                (snap.step, snap.in_epoch, snap.epoch_loss) =
+                    (snap.step + 1, batch, snap.epoch_loss + value);
+                let record = StepRecord {
+                    step: snap.step,
+                    epoch: snap.epoch,
+                    batch,
+                    loss: value,
+                    lr,
+                };
+                snap.steps.push(record);
+                if let Some(csv) = &mut csv {
+                    csv.step(&record);
+                }
+                if let Some(on_step) = &mut self.on_step {
+                    on_step(&record);
+                }
+                shown.step(
+                    snap.step,
+                    snap.epoch,
+                    epochs,
+                    snap.epoch_loss / batch as f64,
+                    batch,
+                );
+                let mid_epoch = batch < per_epoch && snap.step < total;
+                if mid_epoch && self.checkpoint_every.is_some_and(|k| snap.step % k == 0) {
+                    check_parameters(&*self.net, snap.epoch, snap.step)?;
+                    self.save(&mut snap, &batches, &identity)?;
+                    csv.as_mut().map_or(Ok(()), Csv::flush)?;
+                }
+            }
+            check_parameters(&*self.net, snap.epoch, snap.step)?;
+            let record = self.epoch_end(&mut snap, train, head.as_ref(), started)?;
+            if let (Some(dir), Some(csv)) = (self.out.clone(), &mut csv) {
+                checkpoint::save(&*self.net, &dir.join("weights.safetensors"))?;
+                csv.flush()?;
+                csv.epoch(&record, snap.epochs.len() == 1)?;
+                self.save(&mut snap, &batches, &identity)?;
+            }
+            shown.line(&epoch_line(&record, epochs));
+            if let Some(on_epoch) = &mut self.on_epoch {
+                on_epoch(&record, self.net);
+            }
+        }
+        shown.finish();
+        if let (true, Some(best)) = (self.restore_best, &snap.best) {
+            saved::set_weights(self.net, best);
+        }
+        Ok(Report {
+            epochs: snap.epochs,
+            steps: snap.steps,
+            stopped_early: snap.stopped,
+            best: self.watch.as_ref().and_then(|w| w.tracker.best()),
+            resumed_from,
+        })
+    }
+
+    /// The epoch's metrics, recorded; the schedule and the watched metric
+    /// told; the best weights kept if they are.
+    fn epoch_end<D: Images<S, C, E> + ?Sized>(
+        &mut self,
+        snap: &mut Snapshot<E>,
+        train: &D,
+        head: Option<&(Tensor<S, E>, Labels<C>)>,
+        started: Instant,
+    ) -> Result<EpochRecord> {
+        let net = &*self.net;
+        let mut metrics = Vec::new();
+        if self.train_accuracy.is_some() {
+            let accuracy = match head {
+                Some(head) => evaluate(net, head)?,
+                None => evaluate(net, train)?,
+            };
+            metrics.push(("train_accuracy".to_string(), accuracy));
+        }
+        let mut monitored = snap.epoch_loss / snap.in_epoch as f64;
+        if let Some((name, data)) = &self.validation {
+            let m = measure(net, &self.loss, *data)?;
+            metrics.push((format!("{name}_loss"), m.loss));
+            metrics.push((format!("{name}_accuracy"), m.accuracy));
+            monitored = m.loss;
+        }
+        for (name, metric) in &mut self.metrics {
+            metrics.push((name.clone(), metric(net)?));
+        }
+        let record = EpochRecord {
+            epoch: snap.epoch,
+            step: snap.step,
+            loss: snap.epoch_loss / snap.in_epoch as f64,
+            metrics,
+            lr: snap.steps.last().map_or(0.0, |s| s.lr),
+            seconds: started.elapsed().as_secs_f64(),
+        };
+        if let Some(schedule) = &mut self.schedule {
+            schedule.observe(monitored);
+        }
+        if let Some(watch) = &mut self.watch {
+            let value = record.get(&watch.metric).expect("checked before the run");
+            match watch.tracker.observe(snap.epoch, value)? {
+                Verdict::Improved => {
+                    snap.best = Some(saved::weights(net));
+                    if let Some(dir) = &self.out {
+                        checkpoint::save(net, &dir.join("best.safetensors"))?;
+                    }
+                }
+                Verdict::Stop if watch.stops => snap.stopped = true,
+                _ => {}
+            }
+        }
+        snap.epochs.push(record.clone());
+        Ok(record)
+    }
+}
+
+/// `epoch  3/17: loss 0.1234, train accuracy 0.9804, test loss …  (1.2 s)`.
+fn epoch_line(record: &EpochRecord, epochs: usize) -> String {
+    let width = epochs.to_string().len();
+    let mut line = format!(
+        "epoch {:>width$}/{epochs}: loss {:.4}",
+        record.epoch, record.loss
+    );
+    for (name, value) in &record.metrics {
+        line.push_str(&format!(", {} {value:.4}", name.replace('_', " ")));
+    }
+    line.push_str(&format!(" ({:.1} s)", record.seconds));
+    line
+}
