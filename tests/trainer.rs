@@ -181,9 +181,21 @@ fn early_stopping_keeps_the_best_epoch_and_writes_it() {
     let mut best = Net::default();
     checkpoint::load(&mut best, &dir.join("best.safetensors")).unwrap();
     assert_eq!(bits(&best), bits(&net));
-    let mut final_weights = Net::default();
-    checkpoint::load(&mut final_weights, &dir.join("weights.safetensors")).unwrap();
-    assert_ne!(bits(&final_weights), bits(&net));
+    // So does weights.safetensors, the network as the run left it; the
+    // training checkpoint has the last epoch's, to continue from.
+    let mut left = Net::default();
+    checkpoint::load(&mut left, &dir.join("weights.safetensors")).unwrap();
+    assert_eq!(bits(&left), bits(&net));
+    let mut last = fresh_net();
+    Trainer::new(&mut last, SoftmaxWithLoss::new(), Sgd::new(2.0))
+        .resume(&dir)
+        .batch(BATCH)
+        .seed(SEED)
+        .epochs(1)
+        .progress(Progress::Off)
+        .fit(&data())
+        .unwrap();
+    assert_ne!(bits(&last), bits(&net));
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
@@ -398,4 +410,49 @@ fn a_checkpoint_of_another_run_is_refused_saying_what_differs() {
     );
     assert!(matches!(err, Error::Resume { .. }));
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn a_nan_sample_is_refused_before_the_first_step() {
+    let mut bad = data();
+    bad.0.as_mut_slice()[17 * 6 + 4] = f32::NAN;
+    let mut net = fresh_net();
+    let before = bits(&net);
+    let err = trainer(&mut net, Sgd::new(0.1)).fit(&bad).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "the training data holds NaN at sample 17, element 4"
+    );
+    assert_eq!(bits(&net), before);
+}
+
+#[test]
+fn a_validation_split_holds_out_the_last_samples() {
+    let mut net = fresh_net();
+    let report = trainer(&mut net, Sgd::new(0.1))
+        .epochs(2)
+        .validation_split(0.25)
+        .fit(&data())
+        .unwrap();
+    // 30 samples left to train on: 4 batches an epoch (8, 8, 8, 6).
+    assert_eq!(report.steps.len(), 2 * 4);
+    let (x, t) = data();
+    let rows: Vec<usize> = (30..40).collect();
+    let held = (
+        gather_rows(&x, &rows),
+        Labels::new(t.as_slice()[30..].to_vec()).unwrap(),
+    );
+    let m = katachi::train::measure(&net, &SoftmaxWithLoss::new(), &held).unwrap();
+    let last = report.epochs.last().unwrap();
+    assert_eq!(last.get("val_loss"), Some(m.loss));
+    assert_eq!(last.get("val_accuracy"), Some(m.accuracy));
+    let mut again = fresh_net();
+    let err = trainer(&mut again, Sgd::new(0.1))
+        .validation_split(1.0)
+        .fit(&data())
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "the validation split is 1: it must be above 0 and below 1"
+    );
 }

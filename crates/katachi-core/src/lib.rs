@@ -12,7 +12,7 @@
 //! | [`param`] | parameters and the visitor that names them | ch. 5–6 |
 //! | [`init`] | weight initialisers: N(0, σ²), Xavier, He | ch. 6 |
 //! | [`optim`] | SGD, Momentum, AdaGrad, RMSProp, Adam, weight decay; learning-rate schedules | ch. 6 |
-//! | [`train`] | seeded mini-batches, one epoch of them, evaluation | ch. 4–6 |
+//! | [`train`] | seeded mini-batches, one epoch of them, evaluation; `Trainer`: a whole run with schedules, early stopping, metrics, checkpoints and exact resume | ch. 4–6 |
 //! | [`checkpoint`] | save and load parameters as safetensors | — |
 //!
 //! ```

@@ -39,6 +39,23 @@ pub(crate) fn samples<S: Shape, E: Element, const C: usize>(
     Ok(n)
 }
 
+/// `Ok` if every sample of `images` is finite; else the error naming the
+/// first sample and element that is not.
+pub(crate) fn all_finite<S: Shape, E: Element>(images: &Tensor<S, E>, what: &str) -> Result<()> {
+    match katachi_par::finite::first_non_finite(images.as_slice()) {
+        None => Ok(()),
+        Some((i, value)) => {
+            let n = images.dims().as_ref().first().copied().unwrap_or(1).max(1);
+            let sample = images.numel() / n;
+            Err(Error::NonFinite {
+                what: what.to_string(),
+                at: format!("sample {}, element {}", i / sample, i % sample),
+                value: format!("{value}"),
+            })
+        }
+    }
+}
+
 /// The samples `rows` of `images` as a batch, refused if one holds a NaN or
 /// an infinity: such a sample would spread NaN through the gradients (or,
 /// through a ReLU, silently not), so it is reported where it enters.

@@ -72,7 +72,7 @@ where
     let mut total = 0.0;
     let mut steps = 0;
     for (i, rows) in batches.epoch().enumerate() {
-        let value = step::forward_backward(net, loss, images, labels, rows, epoch, i + 1)?;
+        let value = step::forward_backward(net, loss, images, labels, rows, false, epoch, i + 1)?;
         optimizer.step(net);
         total += value;
         steps += 1;

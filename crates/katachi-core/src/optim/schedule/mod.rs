@@ -87,6 +87,30 @@ pub trait Schedule {
     }
 }
 
+/// A boxed schedule is one: `Box<dyn Schedule>` goes wherever a schedule
+/// does, chosen at run time.
+impl<S: Schedule + ?Sized> Schedule for Box<S> {
+    fn rate(&self, step: usize) -> f64 {
+        (**self).rate(step)
+    }
+
+    fn observe(&mut self, metric: f64) {
+        (**self).observe(metric)
+    }
+
+    fn validate(&self) -> Result<()> {
+        (**self).validate()
+    }
+
+    fn state(&self) -> Vec<f64> {
+        (**self).state()
+    }
+
+    fn load_state(&mut self, state: &[f64]) -> Result<()> {
+        (**self).load_state(state)
+    }
+}
+
 /// `Ok` if a saved schedule state has the `len` numbers this schedule keeps.
 pub(super) fn expect_state_len(state: &[f64], len: usize) -> Result<()> {
     require(

@@ -83,8 +83,9 @@ type EpochCallback<'a, N> = Box<dyn FnMut(&EpochRecord, &N) + 'a>;
 /// # Resuming a run
 ///
 /// With [`Trainer::out_dir`] set, the trainer writes there the weights
-/// (`weights.safetensors`, and `best.safetensors` when a metric is
-/// watched), the metrics as CSV (`steps.csv`, one row per step;
+/// (`weights.safetensors`, the network as the run leaves it, rewritten at
+/// each epoch's end; and `best.safetensors` when a metric is watched), the
+/// metrics as CSV (`steps.csv`, one row per step;
 /// `epochs.csv`, one per epoch), and `training.safetensors`: everything the
 /// run needs to continue — weights, optimiser state, schedule state, step,
 /// epoch and position in the epoch, every generator (shuffle, dropout), the
@@ -106,6 +107,7 @@ pub struct Trainer<'a, N, L, S, const C: usize, E: Element> {
     seed: u64,
     clip: Option<f64>,
     validation: Option<(String, &'a dyn Images<S, C, E>)>,
+    split: Option<f64>,
     train_accuracy: Option<usize>,
     metrics: Vec<UserMetric<'a, N>>,
     watch: Option<Watch>,
@@ -134,6 +136,7 @@ impl<'a, N, L, S, const C: usize, E: Element> Trainer<'a, N, L, S, C, E> {
             seed: 0,
             clip: None,
             validation: None,
+            split: None,
             train_accuracy: None,
             metrics: Vec::new(),
             watch: None,
@@ -195,6 +198,15 @@ impl<'a, N, L, S, const C: usize, E: Element> Trainer<'a, N, L, S, C, E> {
     /// `val_loss`; the examples call their test set `"test"`).
     pub fn validation(mut self, name: &str, data: &'a dyn Images<S, C, E>) -> Self {
         self.validation = Some((name.to_string(), data));
+        self
+    }
+
+    /// Holds out the last `fraction` of the training set (in its order, not
+    /// shuffled) and measures on it after each epoch, as `val_loss` and
+    /// `val_accuracy`; the steps use the rest. Instead of
+    /// [`Trainer::validation`].
+    pub fn validation_split(mut self, fraction: f64) -> Self {
+        self.split = Some(fraction);
         self
     }
 

@@ -4,7 +4,7 @@
 use std::io::IsTerminal;
 use std::time::Duration;
 
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
 
 /// What [`Trainer::fit`](super::Trainer::fit) shows as it goes.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -37,9 +37,15 @@ impl Shown {
     pub(super) fn new(progress: Progress, total: usize, done: usize) -> Self {
         let bar = (progress == Progress::Auto && std::io::stderr().is_terminal()).then(|| {
             let style = ProgressStyle::with_template(
-                "{prefix} [{bar:30}] {pos}/{len} · {per_sec} · ETA {eta} · loss {msg}",
+                "{prefix} [{bar:30}] {pos}/{len} · {rate} · ETA {eta} · loss {msg}",
             )
             .expect("a valid template")
+            .with_key(
+                "rate",
+                |state: &ProgressState, w: &mut dyn std::fmt::Write| {
+                    let _ = write!(w, "{:.0} steps/s", state.per_sec());
+                },
+            )
             .progress_chars("=> ");
             let bar = ProgressBar::with_draw_target(
                 Some(total as u64),
@@ -47,6 +53,7 @@ impl Shown {
             )
             .with_style(style);
             bar.set_position(done as u64);
+            bar.set_prefix("epoch");
             bar.reset_eta();
             bar.enable_steady_tick(Duration::from_millis(500));
             bar

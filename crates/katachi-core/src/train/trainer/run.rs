@@ -17,7 +17,7 @@ use crate::param::Parameters;
 use crate::shape::{Batch, Shape};
 use crate::tensor::Tensor;
 use crate::train::early_stop::Verdict;
-use crate::train::eval::{Images, evaluate, measure, samples};
+use crate::train::eval::{Images, all_finite, evaluate, measure, samples};
 use crate::train::step::{check_parameters, forward_backward};
 use crate::train::{Batches, gather_rows};
 use katachi_par::Element;
@@ -42,10 +42,41 @@ where
     ///   [`train_epoch`](crate::train::train_epoch): a NaN never trains
     ///   silently, and never replaces a good checkpoint;
     /// - [`Error::Io`] if the output folder cannot be written.
-    pub fn fit<D: Images<S, C, E> + ?Sized>(mut self, train: &D) -> Result<Report> {
+    pub fn fit<D: Images<S, C, E> + ?Sized>(self, train: &D) -> Result<Report> {
+        self.check_settings()?;
+        let Some(fraction) = self.split else {
+            return self.fit_on(train, None);
+        };
         let (images, labels) = train.parts();
         let n = samples(images, labels, "the training data")?;
-        self.check_settings()?;
+        let held = (n as f64 * fraction).round() as usize;
+        if held == 0 || held == n {
+            return Err(Error::setting(
+                "the validation split",
+                fraction,
+                format!("it leaves {} of {n} samples for training", n - held),
+            ));
+        }
+        let part = |rows: std::ops::Range<usize>| -> Result<(Tensor<S, E>, Labels<C>)> {
+            let t = Labels::new(labels.as_slice()[rows.clone()].to_vec())?;
+            Ok((gather_rows(images, &rows.collect::<Vec<_>>()), t))
+        };
+        let (kept, validation) = (part(0..n - held)?, part(n - held..n)?);
+        self.fit_on(&kept, Some(&validation))
+    }
+
+    /// [`Trainer::fit`] on `train`, measured on `held_out` if the run has a
+    /// validation split.
+    fn fit_on<D: Images<S, C, E> + ?Sized>(
+        mut self,
+        train: &D,
+        held_out: Option<&(Tensor<S, E>, Labels<C>)>,
+    ) -> Result<Report> {
+        let (images, labels) = train.parts();
+        let n = samples(images, labels, "the training data")?;
+        // One pass before the first step, rather than one per batch: a bad
+        // sample is refused before anything trains, and the steps skip it.
+        all_finite(images, "the training data")?;
         let mut batches = Batches::try_new(n, self.batch, self.seed)?;
         let per_epoch = batches.per_epoch();
         let total = match self.length {
@@ -85,6 +116,14 @@ where
         };
         let epochs = total.div_ceil(per_epoch);
         let shown = Shown::new(self.progress, total, snap.step);
+        if let Some(path) = &self.resume {
+            let place = match snap.in_epoch == per_epoch {
+                true => format!("the end of epoch {}", snap.epoch),
+                false => format!("epoch {}, batch {}/{per_epoch}", snap.epoch, snap.in_epoch),
+            };
+            let (path, step) = (path.display(), snap.step);
+            shown.line(&format!("resuming {path} at step {step}/{total} ({place})"));
+        }
         let mut started = Instant::now();
         while snap.step < total && !snap.stopped {
             if snap.epoch == 0 || snap.in_epoch == per_epoch {
@@ -111,6 +150,7 @@ where
                     images,
                     labels,
                     rows,
+                    true, // checked above, all at once
                     snap.epoch,
                     batch,
                 )?;
@@ -149,7 +189,12 @@ where
                 }
             }
             check_parameters(&*self.net, snap.epoch, snap.step)?;
-            let record = self.epoch_end(&mut snap, train, head.as_ref(), started)?;
+            let train_accuracy = match (self.train_accuracy, &head) {
+                (None, _) => None,
+                (Some(_), Some(head)) => Some(evaluate(&*self.net, head)?),
+                (Some(_), None) => Some(evaluate(&*self.net, train)?),
+            };
+            let record = self.epoch_end(&mut snap, train_accuracy, held_out, started)?;
             if let (Some(dir), Some(csv)) = (self.out.clone(), &mut csv) {
                 checkpoint::save(&*self.net, &dir.join("weights.safetensors"))?;
                 csv.flush()?;
@@ -164,6 +209,11 @@ where
         shown.finish();
         if let (true, Some(best)) = (self.restore_best, &snap.best) {
             saved::set_weights(self.net, best);
+            // The weights file is the network as the run leaves it (the
+            // training checkpoint keeps the last epoch's, to continue from).
+            if let Some(dir) = &self.out {
+                checkpoint::save(&*self.net, &dir.join("weights.safetensors"))?;
+            }
         }
         Ok(Report {
             epochs: snap.epochs,
@@ -176,25 +226,25 @@ where
 
     /// The epoch's metrics, recorded; the schedule and the watched metric
     /// told; the best weights kept if they are.
-    fn epoch_end<D: Images<S, C, E> + ?Sized>(
+    fn epoch_end(
         &mut self,
         snap: &mut Snapshot<E>,
-        train: &D,
-        head: Option<&(Tensor<S, E>, Labels<C>)>,
+        train_accuracy: Option<f64>,
+        held_out: Option<&(Tensor<S, E>, Labels<C>)>,
         started: Instant,
     ) -> Result<EpochRecord> {
         let net = &*self.net;
         let mut metrics = Vec::new();
-        if self.train_accuracy.is_some() {
-            let accuracy = match head {
-                Some(head) => evaluate(net, head)?,
-                None => evaluate(net, train)?,
-            };
+        if let Some(accuracy) = train_accuracy {
             metrics.push(("train_accuracy".to_string(), accuracy));
         }
         let mut monitored = snap.epoch_loss / snap.in_epoch as f64;
-        if let Some((name, data)) = &self.validation {
-            let m = measure(net, &self.loss, *data)?;
+        let validation = match (&self.validation, held_out) {
+            (Some((_, data)), _) => Some(measure(net, &self.loss, *data)?),
+            (None, Some(data)) => Some(measure(net, &self.loss, data)?),
+            (None, None) => None,
+        };
+        if let (Some(m), Some(name)) = (validation, self.validation_name()) {
             metrics.push((format!("{name}_loss"), m.loss));
             metrics.push((format!("{name}_accuracy"), m.accuracy));
             monitored = m.loss;

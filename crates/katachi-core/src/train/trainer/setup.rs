@@ -42,6 +42,23 @@ where
         if let Some(max_norm) = self.clip {
             require_positive("the gradient norm limit", max_norm)?;
         }
+        match (self.split, &self.validation) {
+            (Some(_), Some(_)) => {
+                return Err(Error::setting(
+                    "the validation split",
+                    "set with a validation set",
+                    "choose one: `validation` or `validation_split`",
+                ));
+            }
+            (Some(f), None) if !(f > 0.0 && f < 1.0) => {
+                return Err(Error::setting(
+                    "the validation split",
+                    f,
+                    "it must be above 0 and below 1",
+                ));
+            }
+            _ => {}
+        }
         if self.train_accuracy == Some(0) {
             return Err(Error::setting(
                 "the samples for the training accuracy",
@@ -92,12 +109,21 @@ where
         if self.train_accuracy.is_some() {
             names.push("train_accuracy".to_string());
         }
-        if let Some((name, _)) = &self.validation {
+        if let Some(name) = self.validation_name() {
             names.push(format!("{name}_loss"));
             names.push(format!("{name}_accuracy"));
         }
         names.extend(self.metrics.iter().map(|(name, _)| name.clone()));
         names
+    }
+
+    /// What the validation metrics are called, if there are any.
+    pub(super) fn validation_name(&self) -> Option<&str> {
+        match (&self.validation, self.split) {
+            (Some((name, _)), _) => Some(name),
+            (None, Some(_)) => Some("val"),
+            (None, None) => None,
+        }
     }
 
     /// The state of a run that has not started.
