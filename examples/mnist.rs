@@ -3,15 +3,19 @@
 //! ```sh
 //! cargo run --release --example mnist
 //! cargo run --release --example mnist -- --optimizer adam --init he --hidden 100,100
+//! cargo run --release --example mnist -- --schedule cosine --warmup 200 --patience 3
+//! cargo run --release --example mnist -- --checkpoint-every 500   # stop it, then:
+//! cargo run --release --example mnist -- --checkpoint-every 500 --resume target/mnist
 //! cargo run --release --example mnist -- --load target/mnist/weights.safetensors
 //! cargo run --release --example mnist -- --help
 //! ```
 //!
 //! By default: 784-50-10 with ReLU, weights N(0, 0.01²), SGD with learning
 //! rate 0.1, batches of 100, 17 epochs (about the book's 10 000 steps). Each
-//! epoch prints its loss and accuracies; at the end the curves go to
-//! `curves.png` and the weights to `weights.safetensors` in `--out`, and the
-//! last line is the test accuracy.
+//! epoch prints its loss and accuracies; `--out` receives the weights, the
+//! metrics as CSV, the curves (`curves.png`, `curves.svg`) and a checkpoint
+//! that `--resume` continues from exactly. The last line is the test
+//! accuracy.
 
 use katachi::models::TwoLayerNet;
 use std::path::PathBuf;
@@ -19,13 +23,13 @@ use std::time::Instant;
 
 use clap::{Parser, ValueEnum};
 use katachi::checkpoint;
-use katachi::data::{Batches, Mnist};
+use katachi::data::Mnist;
 use katachi::prelude::*;
-use katachi::train::{evaluate, train_epoch};
+use katachi::train::{Trainer, evaluate};
 
 #[path = "common/mod.rs"]
 mod common;
-use common::{EpochLog, epoch_bar, flag, save_results, save_weights, with_threads};
+use common::{RunFlags, flag, print_results, with_threads};
 
 /// Three layers with batch normalisation after each hidden affine layer,
 /// for `--hidden 100,100,bn` (the book's chapter 6 shows how much faster
@@ -110,12 +114,14 @@ struct Args {
     /// A folder with the four IDX files (gzipped or not).
     #[arg(long, default_value = "data/mnist")]
     data: PathBuf,
-    /// Where the curves and the weights are written.
+    /// Where the weights, metrics, curves and checkpoint are written.
     #[arg(long, default_value = "target/mnist")]
     out: PathBuf,
     /// Evaluate these saved weights instead of training.
     #[arg(long)]
     load: Option<PathBuf>,
+    #[command(flatten)]
+    run: RunFlags,
 }
 
 /// What a network must be for this program.
@@ -160,15 +166,19 @@ fn with_network(args: &Args) -> Result<(), Error> {
     }
 }
 
-fn optimizer(args: &Args) -> Box<dyn Optimizer<f32>> {
-    let (wd, lr) = (args.weight_decay, args.lr);
-    match args.optimizer {
-        OptimizerKind::Sgd => Box::new(Sgd::new(lr.unwrap_or(0.1)).with_weight_decay(wd)),
-        OptimizerKind::Momentum => Box::new(Momentum::new(lr.unwrap_or(0.1)).with_weight_decay(wd)),
-        OptimizerKind::Adagrad => Box::new(AdaGrad::new(lr.unwrap_or(0.01)).with_weight_decay(wd)),
-        OptimizerKind::Rmsprop => Box::new(RmsProp::new(lr.unwrap_or(0.001)).with_weight_decay(wd)),
-        OptimizerKind::Adam => Box::new(Adam::new(lr.unwrap_or(0.001)).with_weight_decay(wd)),
-    }
+/// The optimiser `--optimizer` names, and its learning rate.
+fn optimizer(args: &Args) -> (Box<dyn Optimizer<f32>>, f64) {
+    let wd = args.weight_decay;
+    let lr = |default| args.lr.unwrap_or(default);
+    let opt: Box<dyn Optimizer<f32>> = match args.optimizer {
+        OptimizerKind::Sgd => Box::new(Sgd::new(lr(0.1)).with_weight_decay(wd)),
+        OptimizerKind::Momentum => Box::new(Momentum::new(lr(0.1)).with_weight_decay(wd)),
+        OptimizerKind::Adagrad => Box::new(AdaGrad::new(lr(0.01)).with_weight_decay(wd)),
+        OptimizerKind::Rmsprop => Box::new(RmsProp::new(lr(0.001)).with_weight_decay(wd)),
+        OptimizerKind::Adam => Box::new(Adam::new(lr(0.001)).with_weight_decay(wd)),
+    };
+    let rate = opt.learning_rate();
+    (opt, rate)
 }
 
 fn run<N: MnistNet>(args: &Args) -> Result<(), Error> {
@@ -201,55 +211,27 @@ fn run<N: MnistNet>(args: &Args) -> Result<(), Error> {
         return Ok(());
     }
 
-    let mut opt = optimizer(args);
-    let mut loss = SoftmaxWithLoss::<10>::new();
-    let mut batches = Batches::try_new(mnist.train.len(), args.batch, args.seed)?;
+    let (opt, lr) = optimizer(args);
+    let total = args.epochs * mnist.train.len().div_ceil(args.batch);
+    let out = args.run.out_dir(&args.out);
     println!(
-        "training: {:?}, batch {}, {} epochs × {} steps, {} threads",
+        "training: {:?} lr {lr} ({:?}), batch {}, {} epochs, {total} steps, {} threads",
         args.optimizer,
+        args.run.schedule,
         args.batch,
         args.epochs,
-        batches.per_epoch(),
         rayon::current_num_threads()
     );
-    let mut history = Vec::new();
+    let trainer = Trainer::new(&mut net, SoftmaxWithLoss::new(), opt)
+        .epochs(args.epochs)
+        .batch(args.batch)
+        .seed(args.seed)
+        .train_accuracy(usize::MAX)
+        .validation("test", &mnist.test)
+        .out_dir(&out);
     let training = Instant::now();
-    for epoch in 1..=args.epochs {
-        let epoch_start = Instant::now();
-        let bar = epoch_bar(epoch, batches.per_epoch());
-        let mean_loss = train_epoch(
-            &mut net,
-            &mut loss,
-            opt.as_mut(),
-            &mnist.train,
-            &mut batches,
-            epoch,
-            |step, l| {
-                bar.set_position(step as u64);
-                if step % 50 == 0 {
-                    bar.set_message(format!("{l:.4}"));
-                }
-            },
-        )?;
-        bar.finish_and_clear();
-        let log = EpochLog {
-            loss: mean_loss,
-            train: evaluate(&net, &mnist.train)?,
-            test: evaluate(&net, &mnist.test)?,
-        };
-        println!(
-            "epoch {epoch:>3}/{}: loss {:.4}, train accuracy {:.4}, test accuracy {:.4} ({:.1} s)",
-            args.epochs,
-            log.loss,
-            log.train,
-            log.test,
-            epoch_start.elapsed().as_secs_f64()
-        );
-        history.push(log);
-        // Every epoch is kept: a run stopped now loses at most the next one.
-        save_weights(&net, &args.out)?;
-    }
+    let report = args.run.apply(trainer, lr, total)?.fit(&mnist.train)?;
     println!("trained in {:.1} s", training.elapsed().as_secs_f64());
-
-    save_results(&net, &args.out, &history)
+    print_results(&out, &report, evaluate(&net, &mnist.test)?);
+    Ok(())
 }

@@ -3,6 +3,8 @@
 //! ```sh
 //! cargo run --release --example mnist_cnn
 //! cargo run --release --example mnist_cnn -- --threads 1 --epochs 1
+//! cargo run --release --example mnist_cnn -- --epochs 10 --schedule cosine --patience 2
+//! cargo run --release --example mnist_cnn -- --resume target/mnist_cnn
 //! cargo run --release --example mnist_cnn -- --load target/mnist_cnn/weights.safetensors
 //! ```
 //!
@@ -13,9 +15,10 @@
 //! image, and writing `Affine<4000, 100>` below does not compile.
 //!
 //! Each epoch prints its loss, the accuracy on the first 10 000 training
-//! images and on the 10 000 test images, and its wall-clock time; at the
-//! end the curves go to `curves.png` and the weights to
-//! `weights.safetensors` in `--out`.
+//! images, the loss and accuracy on the 10 000 test images, and its
+//! wall-clock time; `--out` receives the weights, the metrics as CSV, the
+//! curves (`curves.png`, `curves.svg`) and a checkpoint that `--resume`
+//! continues from exactly.
 
 use katachi::models::SimpleConvNet;
 use std::path::PathBuf;
@@ -23,13 +26,13 @@ use std::time::Instant;
 
 use clap::Parser;
 use katachi::checkpoint;
-use katachi::data::{Batches, Mnist, Split};
+use katachi::data::{Mnist, Split};
 use katachi::prelude::*;
-use katachi::train::{evaluate, train_epoch};
+use katachi::train::{Trainer, evaluate};
 
 #[path = "common/mod.rs"]
 mod common;
-use common::{EpochLog, epoch_bar, flag, save_results, save_weights, with_threads};
+use common::{RunFlags, flag, print_results, with_threads};
 
 /// Train the book's SimpleConvNet on MNIST and report the test accuracy.
 #[derive(Parser, Debug)]
@@ -56,12 +59,14 @@ struct Args {
     /// A folder with the four IDX files (gzipped or not).
     #[arg(long, default_value = "data/mnist")]
     data: PathBuf,
-    /// Where the curves and the weights are written.
+    /// Where the weights, metrics, curves and checkpoint are written.
     #[arg(long, default_value = "target/mnist_cnn")]
     out: PathBuf,
     /// Evaluate these saved weights instead of training.
     #[arg(long)]
     load: Option<PathBuf>,
+    #[command(flatten)]
+    run: RunFlags,
 }
 
 /// Training images checked for the per-epoch train accuracy: enough to
@@ -82,8 +87,7 @@ fn main() {
 fn run(args: &Args) -> Result<(), Error> {
     let started = Instant::now();
     let Mnist { train, test } = Mnist::<f32>::load(&args.data)?;
-    // A reshape moves the pixels; only the head for train accuracy is copied.
-    let train_head: Images = train.head(TRAIN_EVAL).reshape()?;
+    // A reshape moves the pixels rather than copying them.
     let (train, test): (Images, Images) = (train.reshape()?, test.reshape()?);
     println!(
         "data: {} training and {} test images from {} ({:.1} s)",
@@ -107,57 +111,27 @@ fn run(args: &Args) -> Result<(), Error> {
         return Ok(());
     }
 
-    let mut opt = Adam::new(args.lr).with_weight_decay(args.weight_decay);
-    let mut loss = SoftmaxWithLoss::<10>::new();
-    let mut batches = Batches::try_new(train.len(), args.batch, args.seed)?;
+    let total = args.epochs * train.len().div_ceil(args.batch);
+    let out = args.run.out_dir(&args.out);
     println!(
-        "training: Adam lr {}, batch {}, {} epochs × {} steps, {} threads",
+        "training: Adam lr {} ({:?}), batch {}, {} epochs, {total} steps, {} threads",
         args.lr,
+        args.run.schedule,
         args.batch,
         args.epochs,
-        batches.per_epoch(),
         rayon::current_num_threads()
     );
-    let mut history = Vec::new();
+    let opt = Adam::new(args.lr).with_weight_decay(args.weight_decay);
+    let trainer = Trainer::new(&mut net, SoftmaxWithLoss::new(), opt)
+        .epochs(args.epochs)
+        .batch(args.batch)
+        .seed(args.seed)
+        .train_accuracy(TRAIN_EVAL)
+        .validation("test", &test)
+        .out_dir(&out);
     let training = Instant::now();
-    for epoch in 1..=args.epochs {
-        let epoch_start = Instant::now();
-        let bar = epoch_bar(epoch, batches.per_epoch());
-        let mean_loss = train_epoch(
-            &mut net,
-            &mut loss,
-            &mut opt,
-            &train,
-            &mut batches,
-            epoch,
-            |step, l| {
-                bar.set_position(step as u64);
-                if step % 20 == 0 {
-                    bar.set_message(format!("{l:.4}"));
-                }
-            },
-        )?;
-        bar.finish_and_clear();
-        let trained = epoch_start.elapsed().as_secs_f64();
-        let log = EpochLog {
-            loss: mean_loss,
-            train: evaluate(&net, &train_head)?,
-            test: evaluate(&net, &test)?,
-        };
-        println!(
-            "epoch {epoch:>2}/{}: loss {:.4}, train accuracy {:.4}, test accuracy {:.4} \
-             ({trained:.1} s training, {:.1} s with evaluation)",
-            args.epochs,
-            log.loss,
-            log.train,
-            log.test,
-            epoch_start.elapsed().as_secs_f64()
-        );
-        history.push(log);
-        // Every epoch is kept: a run stopped now loses at most the next one.
-        save_weights(&net, &args.out)?;
-    }
+    let report = args.run.apply(trainer, args.lr, total)?.fit(&train)?;
     println!("trained in {:.1} s", training.elapsed().as_secs_f64());
-
-    save_results(&net, &args.out, &history)
+    print_results(&out, &report, evaluate(&net, &test)?);
+    Ok(())
 }

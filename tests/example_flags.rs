@@ -68,17 +68,39 @@ fn counts_start_at_one_and_threads_stay_near_the_cores() {
     );
 }
 
+fn run_flags(args: &[&str]) -> common::RunFlags {
+    use clap::{Args, FromArgMatches};
+    let command = common::RunFlags::augment_args(clap::Command::new("example"));
+    let matches = command.try_get_matches_from(args).unwrap();
+    common::RunFlags::from_arg_matches(&matches).unwrap()
+}
+
 #[test]
-fn weights_are_saved_whole_and_replaced_each_time() {
-    use katachi::prelude::*;
-    let out = std::env::temp_dir().join(format!("katachi-example-out-{}", std::process::id()));
-    let mut net = Affine::<3, 2>::zeros();
-    let first = common::save_weights(&net, &out).unwrap();
-    net.init(Init::He, 4);
-    let second = common::save_weights(&net, &out).unwrap();
-    assert_eq!(first, second);
-    let mut back = Affine::<3, 2>::zeros();
-    katachi::checkpoint::load(&mut back, &second).unwrap();
-    assert_eq!(back.weight.value, net.weight.value);
-    std::fs::remove_dir_all(&out).unwrap();
+fn each_schedule_flag_gives_its_rates_and_a_warmup_needs_cosine() {
+    let rates = |args: &[&str]| {
+        let schedule = run_flags(args).schedule(0.1, 100).unwrap();
+        [0, 24, 25, 99].map(|step| schedule.rate(step))
+    };
+    assert_eq!(rates(&["x"]), [0.1; 4]);
+    assert_eq!(
+        rates(&["x", "--schedule", "step"]),
+        [0.1, 0.1, 0.05, 0.0125]
+    );
+    let exponential = rates(&["x", "--schedule", "exponential"]);
+    assert!((exponential[3] - 0.1 * 0.01f64.powf(0.99)).abs() < 1e-15);
+    let cosine = rates(&["x", "--schedule", "cosine", "--warmup", "10"]);
+    assert!((cosine[0] - 0.01).abs() < 1e-15, "{cosine:?}");
+    let Err(err) = run_flags(&["x", "--schedule", "step", "--warmup", "10"]).schedule(0.1, 100)
+    else {
+        panic!("a warm-up without cosine was accepted")
+    };
+    assert_eq!(
+        err.to_string(),
+        "--warmup is 10: a warm-up goes with --schedule cosine"
+    );
+    let resumed = run_flags(&["x", "--resume", "runs/a"]);
+    assert_eq!(
+        resumed.out_dir(std::path::Path::new("target/mnist")),
+        std::path::Path::new("runs/a")
+    );
 }

@@ -1,58 +1,138 @@
-//! What the MNIST examples share: the per-epoch progress bar and log, and
-//! writing the results.
+//! What the MNIST examples share: the training flags, the thread pool, the
+//! results at the end.
 
 use std::path::{Path, PathBuf};
 
-use indicatif::{ProgressBar, ProgressStyle};
-use katachi::checkpoint;
-use katachi::param::Parameters;
+use clap::ValueEnum;
+use katachi::optim::schedule::{
+    Constant, Cosine, Exponential, OneCycle, ReduceOnPlateau, Schedule, StepDecay,
+};
+use katachi::train::{EarlyStopping, Goal, Report, Trainer};
 
-/// A progress bar over one epoch's `steps`, labelled with the epoch; the
-/// message shows the latest loss.
-pub fn epoch_bar(epoch: usize, steps: usize) -> ProgressBar {
-    let style = ProgressStyle::with_template("epoch {prefix:>3} [{bar:30}] {pos}/{len} loss {msg}")
-        .expect("a valid template")
-        .progress_chars("=> ");
-    let bar = ProgressBar::new(steps as u64).with_style(style);
-    bar.set_prefix(epoch.to_string());
-    bar
+pub mod plot;
+
+/// The flags both examples take for the run around the loop.
+#[derive(clap::Args, Debug)]
+pub struct RunFlags {
+    /// The learning-rate schedule over the run.
+    #[arg(long, value_enum, default_value_t = ScheduleKind::Constant)]
+    pub schedule: ScheduleKind,
+    /// Steps of linear warm-up before the cosine schedule.
+    #[arg(long, default_value_t = 0)]
+    pub warmup: usize,
+    /// Stop after this many epochs without a better test accuracy, and keep
+    /// the best epoch's weights.
+    #[arg(long, value_parser = flag::positive)]
+    pub patience: Option<usize>,
+    /// Scale the gradients so that their global norm is at most this.
+    #[arg(long, value_parser = flag::positive_number)]
+    pub clip: Option<f64>,
+    /// Also write a resumable checkpoint every this many steps (one is
+    /// written at every epoch's end).
+    #[arg(long, value_parser = flag::positive)]
+    pub checkpoint_every: Option<usize>,
+    /// Continue the run that wrote to this folder (and write there).
+    #[arg(long)]
+    pub resume: Option<PathBuf>,
 }
 
-/// Writes the weights to `out/weights.safetensors` (atomically: a run
-/// stopped mid-save keeps the previous epoch's) and returns the path. Called
-/// after every epoch, so a run stopped with Ctrl-C keeps its last epoch.
-///
-/// # Errors
-/// If `out` cannot be created or the weights cannot be written.
-pub fn save_weights<N: Parameters>(net: &N, out: &Path) -> Result<PathBuf, katachi::Error> {
-    std::fs::create_dir_all(out).map_err(|e| katachi::Error::io(out, e))?;
-    let weights = out.join("weights.safetensors");
-    checkpoint::save(net, &weights)?;
-    Ok(weights)
+/// The schedules `--schedule` names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ScheduleKind {
+    /// The same rate throughout.
+    Constant,
+    /// Halved at each quarter of the run.
+    Step,
+    /// Falling smoothly to a hundredth of the rate by the end.
+    Exponential,
+    /// Half a cosine down to 0 by the end, after `--warmup` steps.
+    Cosine,
+    /// Up to the rate over 30 % of the run and down again (one-cycle).
+    Onecycle,
+    /// Halved after 2 epochs without a better test loss.
+    Plateau,
 }
 
-/// Writes the final weights and the curves (`curves.png`) to `out`, and
-/// prints where they went and the last test accuracy.
-///
-/// # Errors
-/// If the weights cannot be written (the curves are optional: a failure
-/// there is printed, not returned).
-pub fn save_results<N: Parameters>(
-    net: &N,
-    out: &Path,
-    history: &[EpochLog],
-) -> Result<(), katachi::Error> {
-    let weights = save_weights(net, out)?;
-    println!("weights: {}", weights.display());
-    let curves = out.join("curves.png");
-    match plot::curves(&curves, history) {
-        Ok(()) => println!("curves: {}", curves.display()),
-        Err(e) => println!("curves: not written ({e})"),
+impl RunFlags {
+    /// The folder the run writes to: `--resume`'s if given, else `out`.
+    pub fn out_dir(&self, out: &Path) -> PathBuf {
+        self.resume.clone().unwrap_or_else(|| out.to_path_buf())
     }
-    if let Some(last) = history.last() {
-        println!("test accuracy: {:.4}", last.test);
+
+    /// The schedule for a run of `total` steps at rate `lr`.
+    ///
+    /// # Errors
+    /// If `--warmup` is given for a schedule other than cosine.
+    pub fn schedule(&self, lr: f64, total: usize) -> Result<Box<dyn Schedule>, katachi::Error> {
+        if self.warmup > 0 && self.schedule != ScheduleKind::Cosine {
+            return Err(katachi::Error::setting(
+                "--warmup",
+                self.warmup,
+                "a warm-up goes with --schedule cosine",
+            ));
+        }
+        Ok(match self.schedule {
+            ScheduleKind::Constant => Box::new(Constant::new(lr)),
+            ScheduleKind::Step => Box::new(StepDecay::new(lr, total.div_ceil(4), 0.5)),
+            ScheduleKind::Exponential => {
+                Box::new(Exponential::new(lr, 0.01f64.powf(1.0 / total as f64)))
+            }
+            ScheduleKind::Cosine => Box::new(Cosine::new(lr, total).with_warmup(self.warmup)),
+            ScheduleKind::Onecycle => Box::new(OneCycle::new(lr, total)),
+            ScheduleKind::Plateau => Box::new(ReduceOnPlateau::new(lr).with(0.5, 2)),
+        })
     }
-    Ok(())
+
+    /// `trainer` with these flags' schedule (for `total` steps at `lr`),
+    /// clipping, early stopping on the test accuracy, checkpoints and resume.
+    ///
+    /// # Errors
+    /// As [`RunFlags::schedule`].
+    pub fn apply<'a, N, L, S, const C: usize>(
+        &self,
+        trainer: Trainer<'a, N, L, S, C, f32>,
+        lr: f64,
+        total: usize,
+    ) -> Result<Trainer<'a, N, L, S, C, f32>, katachi::Error> {
+        let mut trainer = trainer.schedule(self.schedule(lr, total)?);
+        if let Some(max_norm) = self.clip {
+            trainer = trainer.clip_grad_norm(max_norm);
+        }
+        if let Some(patience) = self.patience {
+            let rule = EarlyStopping::new(Goal::Maximize, patience);
+            trainer = trainer.early_stopping("test_accuracy", rule).restore_best();
+        }
+        if let Some(steps) = self.checkpoint_every {
+            trainer = trainer.checkpoint_every(steps);
+        }
+        if let Some(dir) = &self.resume {
+            trainer = trainer.resume(dir);
+        }
+        Ok(trainer)
+    }
+}
+
+/// Writes the curves (`curves.png`, `curves.svg`) into `out`, and prints
+/// where everything went and `test accuracy` of the network as it ends.
+pub fn print_results(out: &Path, report: &Report, test_accuracy: f64) {
+    if let Some(step) = report.resumed_from {
+        println!("resumed at step {step}");
+    }
+    if let (true, Some((epoch, _))) = (report.stopped_early, report.best) {
+        println!("stopped early: the best epoch was {epoch}, and the weights are its");
+    }
+    for name in ["curves.png", "curves.svg"] {
+        let path = out.join(name);
+        match plot::curves(&path, report) {
+            Ok(()) => println!("curves: {}", path.display()),
+            Err(e) => println!("curves: {} not written ({e})", path.display()),
+        }
+    }
+    println!(
+        "weights: {} (and steps.csv, epochs.csv, training.safetensors)",
+        out.join("weights.safetensors").display()
+    );
+    println!("test accuracy: {test_accuracy:.4}");
 }
 
 /// A thread pool of `threads` threads (0: one per core) that runs `job`.
@@ -89,6 +169,16 @@ pub mod flag {
             Ok(0) => Err("must be at least 1".to_string()),
             Ok(n) => Ok(n),
             Err(e) => Err(format!("not a whole number: {e}")),
+        }
+    }
+
+    /// A finite number above 0 (`--clip`).
+    pub fn positive_number(text: &str) -> Result<f64, String> {
+        let x = number(text)?;
+        if x > 0.0 {
+            Ok(x)
+        } else {
+            Err("must be above 0".to_string())
         }
     }
 
@@ -137,119 +227,5 @@ pub mod flag {
         } else {
             Err("must be a finite number".to_string())
         }
-    }
-}
-
-/// One epoch's numbers, for the log and the curves.
-pub struct EpochLog {
-    /// Mean training loss over the epoch's batches.
-    pub loss: f64,
-    /// Accuracy on (part of) the training set.
-    pub train: f64,
-    /// Accuracy on the test set.
-    pub test: f64,
-}
-
-/// The loss and accuracy curves as a PNG.
-pub mod plot {
-    use std::path::Path;
-
-    use plotters::prelude::*;
-    use plotters::style::{FontStyle, register_font};
-
-    use super::EpochLog;
-
-    /// Fonts tried, in order, for the labels. The chart is drawn without
-    /// labels when none is found.
-    const FONTS: [&str; 3] = [
-        "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
-        "/usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf",
-        "/System/Library/Fonts/Supplemental/Arial.ttf",
-    ];
-
-    fn register_a_font() -> bool {
-        FONTS.iter().any(|path| match std::fs::read(path) {
-            // plotters keeps the font for the life of the program.
-            Ok(bytes) => register_font(
-                "sans-serif",
-                FontStyle::Normal,
-                Box::leak(bytes.into_boxed_slice()),
-            )
-            .is_ok(),
-            Err(_) => false,
-        })
-    }
-
-    /// Draws the loss and the accuracies per epoch into `path`.
-    pub fn curves(path: &Path, history: &[EpochLog]) -> Result<(), Box<dyn std::error::Error>> {
-        let labels = register_a_font();
-        let root = BitMapBackend::new(path, (1000, 420)).into_drawing_area();
-        root.fill(&WHITE)?;
-        let (left, right) = root.split_horizontally(500);
-        let epochs = history.len() as f64;
-
-        let max_loss = history.iter().map(|h| h.loss).fold(0.0, f64::max) * 1.1;
-        let mut loss_chart = ChartBuilder::on(&left);
-        loss_chart
-            .margin(15)
-            .x_label_area_size(35)
-            .y_label_area_size(50);
-        if labels {
-            loss_chart.caption("training loss", ("sans-serif", 20));
-        }
-        let mut loss_chart =
-            loss_chart.build_cartesian_2d(1.0..epochs.max(2.0), 0.0..max_loss.max(1e-3))?;
-        let mut mesh = loss_chart.configure_mesh();
-        if labels {
-            mesh.x_desc("epoch").y_desc("loss");
-        } else {
-            mesh.disable_x_axis().disable_y_axis();
-        }
-        mesh.draw()?;
-        loss_chart.draw_series(LineSeries::new(
-            history
-                .iter()
-                .enumerate()
-                .map(|(i, h)| (i as f64 + 1.0, h.loss)),
-            &RED,
-        ))?;
-
-        let low = history
-            .iter()
-            .map(|h| h.train.min(h.test))
-            .fold(1.0, f64::min);
-        let mut acc_chart = ChartBuilder::on(&right);
-        acc_chart
-            .margin(15)
-            .x_label_area_size(35)
-            .y_label_area_size(50);
-        if labels {
-            acc_chart.caption("accuracy (train red, test blue)", ("sans-serif", 20));
-        }
-        let mut acc_chart =
-            acc_chart.build_cartesian_2d(1.0..epochs.max(2.0), (low - 0.01).max(0.0)..1.0)?;
-        let mut mesh = acc_chart.configure_mesh();
-        if labels {
-            mesh.x_desc("epoch").y_desc("accuracy");
-        } else {
-            mesh.disable_x_axis().disable_y_axis();
-        }
-        mesh.draw()?;
-        acc_chart.draw_series(LineSeries::new(
-            history
-                .iter()
-                .enumerate()
-                .map(|(i, h)| (i as f64 + 1.0, h.train)),
-            &RED,
-        ))?;
-        acc_chart.draw_series(LineSeries::new(
-            history
-                .iter()
-                .enumerate()
-                .map(|(i, h)| (i as f64 + 1.0, h.test)),
-            &BLUE,
-        ))?;
-        root.present()?;
-        Ok(())
     }
 }
