@@ -10,9 +10,7 @@ use katachi::optim::OptimizerState;
 use katachi::prelude::*;
 use katachi::train::{Batches, BatchesState, gather_rows};
 
-#[path = "common/resumable.rs"]
-mod resumable;
-use resumable::{EXAMPLES, Net, bits, data, fresh_net};
+use super::resumable::{EXAMPLES, Net, bits, data, fresh_net};
 
 const BATCH: usize = 8;
 const EPOCHS: usize = 3;

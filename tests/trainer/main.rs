@@ -13,9 +13,14 @@ use katachi::train::{
     Batches, EarlyStopping, Goal, Progress, Report, StepRecord, Trainer, gather_rows, train_epoch,
 };
 
-#[path = "common/resumable.rs"]
+#[path = "../common/resumable.rs"]
 mod resumable;
 use resumable::{EXAMPLES, Net, bits, data, fresh_net};
+
+// One test binary for the training tests: the kill test re-runs it as its
+// child, and each binary costs CI a link.
+mod kill;
+mod pieces;
 
 const BATCH: usize = 8;
 const SEED: u64 = 11;

@@ -4,7 +4,7 @@
 //! was never interrupted: for SGD and for Adam, with BatchNorm and Dropout
 //! in the network.
 //!
-//! The child is this test binary again, running `training_child` with
+//! The child is this test binary again, running `kill::training_child` with
 //! `KATACHI_KILL_TEST` naming the optimiser and the folder.
 
 use std::io::{BufRead, BufReader};
@@ -16,9 +16,7 @@ use katachi::checkpoint;
 use katachi::prelude::*;
 use katachi::train::{Progress, Trainer};
 
-#[path = "common/resumable.rs"]
-mod resumable;
-use resumable::{EXAMPLES, Net, bits, data, fresh_net};
+use super::resumable::{EXAMPLES, Net, bits, data, fresh_net};
 
 const BATCH: usize = 8;
 const EPOCHS: usize = 4;
@@ -75,7 +73,7 @@ fn kill_child_at(opt: &str, dir: &Path, kill_at: usize) -> usize {
     let mut child = Command::new(std::env::current_exe().unwrap())
         .args([
             "--exact",
-            "training_child",
+            "kill::training_child",
             "--nocapture",
             "--test-threads=1",
         ])
