@@ -247,7 +247,9 @@ fn batch_norm_after_flatten_normalises_each_feature() {
         .iter()
         .find(|p| p.name == "conv.bias")
         .unwrap();
-    assert!(bias.max_abs_error < 1e-12, "{report}");
+    // Rounding noise of the size the other parameters' absolute errors show
+    // (a few 1e-12 with PyTorch's ε = 1e-5), far below any real gradient.
+    assert!(bias.max_abs_error < 1e-11, "{report}");
 }
 
 /// A convolutional block as a network of its own.

@@ -63,8 +63,8 @@ fn batch_norm_passes_the_gradient_check_inside_a_network() {
         [
             "block.affine.weight",
             "block.affine.bias",
-            "block.norm.gamma",
-            "block.norm.beta",
+            "block.norm.weight",
+            "block.norm.bias",
             "head.weight",
             "head.bias"
         ]

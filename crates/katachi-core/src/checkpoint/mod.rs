@@ -1,5 +1,9 @@
 //! Checkpoints in the safetensors format, one tensor per parameter, named by
-//! its dotted path (`affine1.weight`), so PyTorch and candle read them too.
+//! its dotted path (`affine1.weight`). By default the tensors are laid out
+//! as a PyTorch state dict ([`Layout::PyTorch`]): a PyTorch module with the
+//! same attribute names loads the file with `load_state_dict(…,
+//! strict=True)`, and a state dict PyTorch saved with
+//! `safetensors.torch.save_file` loads into the katachi network.
 //!
 //! Saving is atomic: the file is written under a temporary name in the same
 //! folder and renamed over the old one, so a crash mid-save leaves the old
@@ -22,9 +26,12 @@
 mod atomic;
 mod bytes;
 mod file;
+mod layout;
 
 pub(crate) use bytes::{dtype, from_bytes, to_bytes};
 pub(crate) use file::{Stored, read, write};
+pub use layout::Layout;
+use layout::legacy_name;
 
 use std::collections::HashMap;
 use std::fs::{self, File};
@@ -36,9 +43,10 @@ use safetensors::SafeTensors;
 use katachi_par::Element;
 
 use crate::error::{Error, Result};
-use crate::param::{ParamPath, Parameters};
+use crate::param::{FileForm, ParamPath, Parameters};
 
-/// Writes every parameter of `params` to `path` (atomically).
+/// Writes every parameter of `params` to `path` (atomically), in
+/// PyTorch's layout: [`save_as`] with [`Layout::PyTorch`].
 ///
 /// The file is written under a temporary name unique to this call, in the
 /// same folder (so two saves at once never share one), synced, renamed over
@@ -52,6 +60,32 @@ use crate::param::{ParamPath, Parameters};
 /// infinity (nothing is written: a diverged network never replaces a good
 /// checkpoint); [`Error::Io`] if the folder cannot be written.
 pub fn save<P: Parameters + ?Sized>(params: &P, path: &Path) -> Result<()> {
+    save_as(params, path, Layout::PyTorch)
+}
+
+/// [`save`] in the layout of your choice; the file's metadata says which
+/// (`format`: `pt` or `katachi`), and [`load`] reads either.
+///
+/// ```
+/// use katachi::checkpoint::{self, Layout};
+/// use katachi::prelude::*;
+/// let mut layer = Affine::<3, 2>::zeros();
+/// layer.init(Init::He, 1);
+/// let dir = std::env::temp_dir();
+/// let (pt, own) = (dir.join("katachi-doc-pt.safetensors"), dir.join("katachi-doc-own.safetensors"));
+/// checkpoint::save_as(&layer, &pt, Layout::PyTorch)?;   // weight [2, 3], as nn.Linear(3, 2)
+/// checkpoint::save_as(&layer, &own, Layout::Katachi)?;  // weight [3, 2], as in memory
+/// for file in [&pt, &own] {
+///     let mut back = Affine::<3, 2>::zeros();
+///     checkpoint::load(&mut back, file)?;
+///     assert_eq!(back.weight.value, layer.weight.value);
+/// }
+/// # Ok::<(), katachi::Error>(())
+/// ```
+///
+/// # Errors
+/// As [`save`].
+pub fn save_as<P: Parameters + ?Sized>(params: &P, path: &Path, layout: Layout) -> Result<()> {
     if let Some((name, index, value)) = params.first_non_finite() {
         return Err(Error::NonFinite {
             what: format!("parameter `{name}`"),
@@ -61,14 +95,10 @@ pub fn save<P: Parameters + ?Sized>(params: &P, path: &Path) -> Result<()> {
     }
     let mut tensors = Vec::new();
     params.visit(&ParamPath::ROOT, &mut |name, p| {
-        let stored = Stored {
-            dtype: dtype::<P::Elem>(),
-            dims: p.dims.to_vec(),
-            bytes: to_bytes(p.value),
-        };
+        let stored = layout.to_file(p.form, p.dims.as_slice(), p.value);
         tensors.push((name.to_string(), stored));
     });
-    let metadata = HashMap::from([("format".to_string(), "katachi".to_string())]);
+    let metadata = HashMap::from([("format".to_string(), layout.format().to_string())]);
     write(path, &tensors, metadata)
 }
 
@@ -109,33 +139,46 @@ pub fn load<P: Parameters + ?Sized>(params: &mut P, path: &Path) -> Result<()> {
     let st = SafeTensors::deserialize(&bytes)
         .map_err(|e| Error::format(&file, format!("not a safetensors file: {e}")))?;
 
-    // Check everything first, decoding into staging buffers.
+    let format = SafeTensors::read_metadata(&bytes)
+        .ok()
+        .and_then(|(_, meta)| meta.metadata().as_ref()?.get("format").cloned());
+    let layout = Layout::of_format(format.as_deref());
+
+    // Check everything first, decoding into staging buffers (`None`: a
+    // count an old katachi file does not have, left as it is).
     let mut problem: Option<String> = None;
-    let mut staged: Vec<Vec<P::Elem>> = Vec::new();
+    let mut staged: Vec<Option<Vec<P::Elem>>> = Vec::new();
     let mut expected = Vec::new();
     params.visit(&ParamPath::ROOT, &mut |name, p| {
-        let name = name.to_string();
+        let mut name = name.to_string();
+        if layout == Layout::Katachi && st.tensor(&name).is_err() {
+            // Files from before BatchNorm took PyTorch's names.
+            name = legacy_name(&name)
+                .filter(|old| st.tensor(old).is_ok())
+                .unwrap_or(name);
+        }
+        let (want_dtype, want_dims) = layout.file_shape::<P::Elem>(p.form, p.dims.as_slice());
         if problem.is_none() {
             problem = match st.tensor(&name) {
+                Err(_) if layout == Layout::Katachi && p.form == FileForm::Count => {
+                    staged.push(None);
+                    None
+                }
                 Err(_) => Some(format!(
-                    "has no tensor `{name}` (the network's is {:?})",
-                    p.dims
+                    "has no tensor `{name}` (the network's is {want_dims:?})"
                 )),
-                Ok(t) if t.dtype() != dtype::<P::Elem>() => Some(format!(
-                    "tensor `{name}` is {:?}; the network's is {:?}",
+                Ok(t) if t.dtype() != want_dtype => Some(format!(
+                    "tensor `{name}` is {:?}; the network's is {want_dtype:?}",
                     t.dtype(),
-                    dtype::<P::Elem>()
                 )),
-                Ok(t) if t.shape() != p.dims.as_slice() => Some(format!(
-                    "tensor `{name}` has shape {:?}; the network's has {:?}",
+                Ok(t) if t.shape() != want_dims.as_slice() => Some(format!(
+                    "tensor `{name}` has shape {:?}; the network's has {want_dims:?}",
                     t.shape(),
-                    p.dims
                 )),
                 Ok(t) => {
                     let mut values = vec![P::Elem::ZERO; p.value.len()];
-                    from_bytes(t.data(), &mut values);
-                    let bad = katachi_par::finite::first_non_finite(&values);
-                    staged.push(values);
+                    let bad = layout.from_file(p.form, p.dims.as_slice(), t.data(), &mut values);
+                    staged.push(Some(values));
                     bad.map(|(i, v)| format!("tensor `{name}` holds {v} at element {i}"))
                 }
             };
@@ -156,8 +199,9 @@ pub fn load<P: Parameters + ?Sized>(params: &mut P, path: &Path) -> Result<()> {
 
     let mut staged = staged.into_iter();
     params.visit_mut(&ParamPath::ROOT, &mut |_, p| {
-        p.value
-            .copy_from_slice(&staged.next().expect("one staged tensor per parameter"));
+        if let Some(values) = staged.next().expect("one staged tensor per parameter") {
+            p.value.copy_from_slice(&values);
+        }
     });
     Ok(())
 }

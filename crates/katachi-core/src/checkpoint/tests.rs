@@ -38,7 +38,8 @@ fn save_then_load_restores_every_parameter_in_f64() {
     let mut names = st.names();
     names.sort();
     assert_eq!(names, ["0.bias", "0.weight", "2.bias", "2.weight"]);
-    assert_eq!(st.tensor("0.weight").unwrap().shape(), &[4, 3]);
+    // In PyTorch's layout: `nn.Linear(4, 3).weight` is [3, 4].
+    assert_eq!(st.tensor("0.weight").unwrap().shape(), &[3, 4]);
     fs::remove_file(&path).unwrap();
 }
 
@@ -51,7 +52,7 @@ fn mismatches_are_named_with_both_shapes_and_change_nothing() {
     let before = wrong.weight.value.clone();
     let err = load(&mut wrong, &path).unwrap_err().to_string();
     assert!(
-        err.ends_with("tensor `weight` has shape [4, 3]; the network's has [4, 5]"),
+        err.ends_with("tensor `weight` has shape [3, 4]; the network's has [5, 4]"),
         "{err}"
     );
     assert_eq!(wrong.weight.value, before);
@@ -69,7 +70,7 @@ fn mismatches_are_named_with_both_shapes_and_change_nothing() {
     .unwrap_err()
     .to_string();
     assert!(
-        err.ends_with("has no tensor `0.weight` (the network's is [4, 3])"),
+        err.ends_with("has no tensor `0.weight` (the network's is [3, 4])"),
         "{err}"
     );
     fs::remove_file(&path).unwrap();
@@ -261,4 +262,74 @@ fn a_long_valid_file_name_saves() {
     save(&Affine::<2, 2, f32>::zeros(), &path).unwrap();
     load(&mut Affine::<2, 2, f32>::zeros(), &path).unwrap();
     fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn batch_norm_is_written_with_pytorch_names_and_old_files_still_load() {
+    use crate::layer::BatchNorm;
+    let mut bn = BatchNorm::<3, f32>::new();
+    bn.gamma.value = crate::tensor::Tensor::from([1.5, 0.5, 2.0]);
+    bn.num_batches_tracked.value = crate::tensor::Tensor::from([7.0]);
+    let path = temp("bn");
+    save(&bn, &path).unwrap();
+    let bytes = fs::read(&path).unwrap();
+    let st = SafeTensors::deserialize(&bytes).unwrap();
+    let mut names = st.names();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "bias",
+            "num_batches_tracked",
+            "running_mean",
+            "running_var",
+            "weight"
+        ]
+    );
+    let count = st.tensor("num_batches_tracked").unwrap();
+    assert_eq!((count.dtype(), count.shape()), (Dtype::I64, &[][..]));
+    assert_eq!(count.data(), 7i64.to_le_bytes());
+    let mut back = BatchNorm::<3, f32>::new();
+    load(&mut back, &path).unwrap();
+    assert_eq!(back.gamma.value, bn.gamma.value);
+    assert_eq!(back.num_batches_tracked.value.as_slice(), &[7.0]);
+
+    // A katachi-layout file from before: `gamma`, `beta`, no count.
+    let old: [(&str, Vec<usize>, Vec<f32>); 4] = [
+        ("gamma", vec![3], vec![2.0, 2.0, 2.0]),
+        ("beta", vec![3], vec![0.5; 3]),
+        ("running_mean", vec![3], vec![0.0; 3]),
+        ("running_var", vec![3], vec![1.0; 3]),
+    ];
+    let bytes: Vec<Vec<u8>> = old.iter().map(|(_, _, v)| to_bytes(v)).collect();
+    let views = old.iter().zip(&bytes).map(|((name, dims, _), b)| {
+        (
+            name.to_string(),
+            TensorView::new(Dtype::F32, dims.clone(), b).unwrap(),
+        )
+    });
+    let meta = HashMap::from([("format".to_string(), "katachi".to_string())]);
+    fs::write(&path, safetensors::serialize(views, Some(meta)).unwrap()).unwrap();
+    load(&mut back, &path).unwrap();
+    assert_eq!(back.gamma.value.as_slice(), &[2.0; 3]);
+    assert_eq!(back.beta.value.as_slice(), &[0.5; 3]);
+    assert_eq!(back.num_batches_tracked.value.as_slice(), &[7.0]); // untouched
+    fs::remove_file(&path).unwrap();
+}
+
+#[test]
+fn a_square_affine_is_transposed_on_the_way_out_and_back() {
+    let mut a = Affine::<2, 2, f32>::zeros();
+    a.weight.value = crate::tensor::Tensor::from_rows(&[[1.0, 2.0], [3.0, 4.0]]).unwrap();
+    let path = temp("square");
+    save(&a, &path).unwrap();
+    let bytes = fs::read(&path).unwrap();
+    let st = SafeTensors::deserialize(&bytes).unwrap();
+    let mut w = [0.0f32; 4];
+    from_bytes(st.tensor("weight").unwrap().data(), &mut w);
+    assert_eq!(w, [1.0, 3.0, 2.0, 4.0]); // [out, in], as nn.Linear(2, 2)
+    let mut b = Affine::<2, 2, f32>::zeros();
+    load(&mut b, &path).unwrap();
+    assert_eq!(b.weight.value, a.weight.value);
+    fs::remove_file(&path).unwrap();
 }

@@ -8,7 +8,8 @@ use super::{Layer, NO_FORWARD};
 use crate::check::{FixedInput, Signature, Width};
 use crate::init::Init;
 use crate::param::{
-    Param, ParamMut, ParamPath, ParamView, Parameters, Role, visit_param, visit_param_mut,
+    FileForm, Param, ParamMut, ParamPath, ParamView, Parameters, Role, visit_param, visit_param_as,
+    visit_param_mut, visit_param_mut_as,
 };
 use crate::shape::{Const, Dim, Rank1, Rank2};
 use crate::tensor::Tensor;
@@ -212,7 +213,8 @@ impl<const I: usize, const O: usize, E: Element> Parameters for Affine<I, O, E> 
     type Elem = E;
 
     fn visit(&self, path: &ParamPath<'_>, f: &mut dyn FnMut(&ParamPath<'_>, ParamView<'_, E>)) {
-        visit_param(&self.weight, path, "weight", f);
+        // PyTorch's nn.Linear holds its weight [out, in].
+        visit_param_as(&self.weight, path, "weight", FileForm::Transposed, f);
         visit_param(&self.bias, path, "bias", f);
     }
 
@@ -221,7 +223,7 @@ impl<const I: usize, const O: usize, E: Element> Parameters for Affine<I, O, E> 
         path: &ParamPath<'_>,
         f: &mut dyn FnMut(&ParamPath<'_>, ParamMut<'_, E>),
     ) {
-        visit_param_mut(&mut self.weight, path, "weight", f);
+        visit_param_mut_as(&mut self.weight, path, "weight", FileForm::Transposed, f);
         visit_param_mut(&mut self.bias, path, "bias", f);
     }
 }

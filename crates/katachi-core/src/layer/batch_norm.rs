@@ -5,7 +5,8 @@ use super::{Layer, NO_FORWARD};
 use crate::check::Signature;
 use crate::check::Width;
 use crate::param::{
-    Mode, Param, ParamMut, ParamPath, ParamView, Parameters, Role, visit_param, visit_param_mut,
+    FileForm, Mode, Param, ParamMut, ParamPath, ParamView, Parameters, Role, visit_param,
+    visit_param_as, visit_param_mut, visit_param_mut_as,
 };
 use crate::shape::{Const, Dim, Rank1};
 use crate::tensor::Tensor;
@@ -21,11 +22,20 @@ use katachi_par::batch_norm::{self, BatchNormGrads, Normalisation};
 ///
 /// Training (`forward` in [`Mode::Train`]): `μ`, `σ²` are each feature's
 /// mean and (biased) variance over the batch, `x̂ = (x − μ)/√(σ² + ε)`,
-/// `y = γ·x̂ + β`, and the running averages move towards `μ`, `σ²` by
-/// `1 − momentum`. Inference (`predict`, or [`Mode::Eval`]) normalises by the
-/// running averages instead. `γ` starts at 1, `β` at 0; the running averages
-/// (at 0 and 1) are `Buffer` parameters: saved in checkpoints, left alone by
-/// optimisers.
+/// `y = γ·x̂ + β`, and the running averages move towards the batch's by
+/// `momentum`: `running = (1 − momentum)·running + momentum·batch`, with the
+/// batch variance unbiased (`σ²·n/(n − 1)`) in the running average.
+/// Inference (`predict`, or [`Mode::Eval`]) normalises by the running
+/// averages instead. `γ` starts at 1, `β` at 0; the running averages (at 0
+/// and 1) and the count of training batches are `Buffer` parameters: saved
+/// in checkpoints, left alone by optimisers.
+///
+/// The defaults are PyTorch's `nn.BatchNorm1d`: ε = 1e-5, momentum 0.1 (the
+/// book's "momentum 0.9" is the same average seen from the other side), the
+/// same unbiased running variance, and parameters named `weight` (γ),
+/// `bias` (β), `running_mean`, `running_var` and `num_batches_tracked` (the
+/// batches seen in training, counted exactly up to 2²⁴ in `f32`), so a
+/// checkpoint of either loads into the other.
 ///
 /// ```
 /// use katachi::prelude::*;
@@ -46,9 +56,12 @@ pub struct BatchNorm<const N: usize, E: Element = f32> {
     pub running_mean: Param<Rank1<N>, E>,
     /// The running variance used in inference.
     pub running_var: Param<Rank1<N>, E>,
-    /// How much of the running averages each training batch keeps (0.9).
+    /// Training batches seen (PyTorch's `num_batches_tracked`).
+    pub num_batches_tracked: Param<Rank1<1>, E>,
+    /// The weight of each training batch in the running averages (0.1, as
+    /// in PyTorch).
     pub momentum: f64,
-    /// Added to the variance before the square root (the book's 1e-6).
+    /// Added to the variance before the square root (1e-5, as in PyTorch).
     pub eps: f64,
     mode: Mode,
     cache: Cache<E>,
@@ -67,7 +80,7 @@ struct Cache<E> {
 }
 
 impl<const N: usize, E: Element> BatchNorm<N, E> {
-    /// γ = 1, β = 0, running mean 0 and variance 1, momentum 0.9, ε = 1e-6.
+    /// γ = 1, β = 0, running mean 0 and variance 1, momentum 0.1, ε = 1e-5.
     pub fn new() -> Self {
         let filled = |v: f64| Tensor::filled((Const,), E::from_f64(v));
         Self {
@@ -75,8 +88,9 @@ impl<const N: usize, E: Element> BatchNorm<N, E> {
             beta: Param::new(filled(0.0), Role::Bias),
             running_mean: Param::new(filled(0.0), Role::Buffer { init: 0.0 }),
             running_var: Param::new(filled(1.0), Role::Buffer { init: 1.0 }),
-            momentum: 0.9,
-            eps: 1e-6,
+            num_batches_tracked: Param::new(Tensor::zeros((Const,)), Role::Buffer { init: 0.0 }),
+            momentum: 0.1,
+            eps: 1e-5,
             mode: Mode::Train,
             cache: Cache::default(),
         }
@@ -134,15 +148,19 @@ impl<B: Dim, D: Width<N>, const N: usize, E: Element> Layer<Tensor<(B, D), E>> f
             let eps = E::from_f64(self.eps);
             let inv_std: Vec<E> = var.iter().map(|&v| E::ONE / (v + eps).sqrt()).collect();
             self.normalise(x.as_mut_slice(), &mean, &inv_std, Some(&mut cache.xn));
-            let (keep, take) = (E::from_f64(self.momentum), E::from_f64(1.0 - self.momentum));
+            let (keep, take) = (E::from_f64(1.0 - self.momentum), E::from_f64(self.momentum));
             let rm = self.running_mean.value.as_mut_slice();
             rm.iter_mut()
                 .zip(&mean)
                 .for_each(|(r, &m)| *r = keep * *r + take * m);
+            // PyTorch's running variance is the unbiased one.
+            let unbias = E::from_f64(rows as f64 / (rows.max(2) - 1) as f64);
             let rv = self.running_var.value.as_mut_slice();
             rv.iter_mut()
                 .zip(&var)
-                .for_each(|(r, &v)| *r = keep * *r + take * v);
+                .for_each(|(r, &v)| *r = keep * *r + take * (v * unbias));
+            let count = &mut self.num_batches_tracked.value.as_mut_slice()[0];
+            *count += E::ONE;
             cache.inv_std = inv_std;
             cache.batch_stats = true;
         }
@@ -193,10 +211,18 @@ impl<const N: usize, E: Element> Parameters for BatchNorm<N, E> {
     type Elem = E;
 
     fn visit(&self, path: &ParamPath<'_>, f: &mut dyn FnMut(&ParamPath<'_>, ParamView<'_, E>)) {
-        visit_param(&self.gamma, path, "gamma", f);
-        visit_param(&self.beta, path, "beta", f);
+        visit_param(&self.gamma, path, "weight", f);
+        visit_param(&self.beta, path, "bias", f);
         visit_param(&self.running_mean, path, "running_mean", f);
         visit_param(&self.running_var, path, "running_var", f);
+        let count = FileForm::Count;
+        visit_param_as(
+            &self.num_batches_tracked,
+            path,
+            "num_batches_tracked",
+            count,
+            f,
+        );
     }
 
     fn visit_mut(
@@ -204,10 +230,18 @@ impl<const N: usize, E: Element> Parameters for BatchNorm<N, E> {
         path: &ParamPath<'_>,
         f: &mut dyn FnMut(&ParamPath<'_>, ParamMut<'_, E>),
     ) {
-        visit_param_mut(&mut self.gamma, path, "gamma", f);
-        visit_param_mut(&mut self.beta, path, "beta", f);
+        visit_param_mut(&mut self.gamma, path, "weight", f);
+        visit_param_mut(&mut self.beta, path, "bias", f);
         visit_param_mut(&mut self.running_mean, path, "running_mean", f);
         visit_param_mut(&mut self.running_var, path, "running_var", f);
+        let count = FileForm::Count;
+        visit_param_mut_as(
+            &mut self.num_batches_tracked,
+            path,
+            "num_batches_tracked",
+            count,
+            f,
+        );
     }
 
     fn set_mode(&mut self, mode: Mode) {
@@ -249,13 +283,19 @@ mod tests {
     }
 
     #[test]
-    fn running_averages_move_by_one_minus_momentum_and_drive_inference() {
+    fn running_averages_move_by_momentum_as_in_pytorch_and_drive_inference() {
         let mut bn = BatchNorm::<3, f64>::new();
         bn.forward(x());
         // Column 0 has mean 0.25: the running mean moves 10 % of the way.
         assert!((bn.running_mean.value.as_slice()[0] - 0.025).abs() < 1e-15);
+        // Its unbiased variance: Σ(x − 0.25)² / 3 = (0.0625 + 0.5625 + 1.1025 + 0.0025) / 3.
+        let unbiased = 1.73 / 3.0;
+        let rv = bn.running_var.value.as_slice()[0];
+        assert!((rv - (0.9 + 0.1 * unbiased)).abs() < 1e-15, "{rv}");
+        assert_eq!(bn.num_batches_tracked.value.as_slice(), &[1.0]);
         let y = bn.predict(x());
-        let expect = (0.5 - 0.025) / (bn.running_var.value.as_slice()[0] + 1e-6).sqrt();
+        assert_eq!(bn.num_batches_tracked.value.as_slice(), &[1.0]);
+        let expect = (0.5 - 0.025) / (rv + 1e-5).sqrt();
         assert!((y.row(0)[0] - expect).abs() < 1e-12);
         bn.set_mode(Mode::Eval);
         assert_eq!(bn.forward(x()), y);

@@ -29,13 +29,34 @@ impl<S: Shape, E: Element> Param<S, E> {
 
     /// A read-only view for visitors.
     pub fn view(&self) -> ParamView<'_, E> {
+        self.view_as(FileForm::AsIs)
+    }
+
+    /// A read-only view that says how PyTorch lays the parameter out.
+    pub fn view_as(&self, form: FileForm) -> ParamView<'_, E> {
         ParamView {
             value: self.value.as_slice(),
             grad: self.grad.as_slice(),
             dims: Extents::of(self.value.dims().as_ref()),
             role: self.role,
+            form,
         }
     }
+}
+
+/// How a parameter is laid out in a PyTorch state dict, where that differs
+/// from katachi's memory: what a checkpoint in PyTorch's layout converts.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum FileForm {
+    /// The same extents and order (a convolution's `[out, in, k, k]`, a bias).
+    #[default]
+    AsIs,
+    /// A matrix held `[in, out]` here and `[out, in]` in PyTorch
+    /// (`Affine`'s weight, `nn.Linear.weight`).
+    Transposed,
+    /// A count held as one element here and an `int64` scalar in PyTorch
+    /// (BatchNorm's `num_batches_tracked`).
+    Count,
 }
 
 /// A parameter as a visitor sees it, read-only.
@@ -49,6 +70,8 @@ pub struct ParamView<'a, E> {
     pub dims: Extents,
     /// How it is initialised.
     pub role: Role,
+    /// How PyTorch lays it out.
+    pub form: FileForm,
 }
 
 /// A parameter as a visitor sees it, writable.
@@ -62,6 +85,8 @@ pub struct ParamMut<'a, E> {
     pub dims: &'a [usize],
     /// How it is initialised.
     pub role: Role,
+    /// How PyTorch lays it out.
+    pub form: FileForm,
 }
 
 /// Visits one named [`Param`] field: the building block of `Parameters` impls.
@@ -71,7 +96,18 @@ pub fn visit_param<S: Shape, E: Element>(
     name: &str,
     f: &mut dyn FnMut(&ParamPath<'_>, ParamView<'_, E>),
 ) {
-    f(&path.child(name), param.view());
+    visit_param_as(param, path, name, FileForm::AsIs, f);
+}
+
+/// [`visit_param`] for a parameter PyTorch lays out differently.
+pub fn visit_param_as<S: Shape, E: Element>(
+    param: &Param<S, E>,
+    path: &ParamPath<'_>,
+    name: &str,
+    form: FileForm,
+    f: &mut dyn FnMut(&ParamPath<'_>, ParamView<'_, E>),
+) {
+    f(&path.child(name), param.view_as(form));
 }
 
 /// Visits one named [`Param`] field, writable.
@@ -79,6 +115,17 @@ pub fn visit_param_mut<S: Shape, E: Element>(
     param: &mut Param<S, E>,
     path: &ParamPath<'_>,
     name: &str,
+    f: &mut dyn FnMut(&ParamPath<'_>, ParamMut<'_, E>),
+) {
+    visit_param_mut_as(param, path, name, FileForm::AsIs, f);
+}
+
+/// [`visit_param_mut`] for a parameter PyTorch lays out differently.
+pub fn visit_param_mut_as<S: Shape, E: Element>(
+    param: &mut Param<S, E>,
+    path: &ParamPath<'_>,
+    name: &str,
+    form: FileForm,
     f: &mut dyn FnMut(&ParamPath<'_>, ParamMut<'_, E>),
 ) {
     let dims = param.value.dims();
@@ -89,6 +136,7 @@ pub fn visit_param_mut<S: Shape, E: Element>(
             grad: param.grad.as_mut_slice(),
             dims: dims.as_ref(),
             role: param.role,
+            form,
         },
     );
 }

@@ -10,7 +10,10 @@ mod field;
 mod path;
 
 pub use extents::Extents;
-pub use field::{Param, ParamMut, ParamView, visit_param, visit_param_mut};
+pub use field::{
+    FileForm, Param, ParamMut, ParamView, visit_param, visit_param_as, visit_param_mut,
+    visit_param_mut_as,
+};
 pub use path::ParamPath;
 
 use katachi_par::Element;
