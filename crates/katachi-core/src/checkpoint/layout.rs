@@ -59,7 +59,7 @@ impl Layout {
     }
 
     /// A parameter's values as this layout stores them.
-    pub(super) fn to_file<E: Element>(
+    pub(super) fn write_form<E: Element>(
         self,
         form: FileForm,
         dims: &[usize],
@@ -85,7 +85,7 @@ impl Layout {
     /// Fills `out` (katachi's layout, extents `dims`) from `bytes` as this
     /// layout stores them; returns the first value that is not finite, by
     /// its index in the file.
-    pub(super) fn from_file<E: Element>(
+    pub(super) fn read_into<E: Element>(
         self,
         form: FileForm,
         dims: &[usize],
@@ -143,17 +143,17 @@ mod tests {
     #[test]
     fn a_matrix_goes_out_transposed_and_comes_back() {
         let m = [1.0f32, 2.0, 3.0, 4.0, 5.0, 6.0]; // 2 × 3
-        let stored = Layout::PyTorch.to_file(FileForm::Transposed, &[2, 3], &m);
+        let stored = Layout::PyTorch.write_form(FileForm::Transposed, &[2, 3], &m);
         assert_eq!(stored.dims, [3, 2]);
         let mut t = [0.0f32; 6];
         from_bytes(&stored.bytes, &mut t);
         assert_eq!(t, [1.0, 4.0, 2.0, 5.0, 3.0, 6.0]);
         let mut back = [0.0f32; 6];
         let bad =
-            Layout::PyTorch.from_file(FileForm::Transposed, &[2, 3], &stored.bytes, &mut back);
+            Layout::PyTorch.read_into(FileForm::Transposed, &[2, 3], &stored.bytes, &mut back);
         assert_eq!(bad, None);
         assert_eq!(back, m);
-        let count = Layout::PyTorch.to_file(FileForm::Count, &[1], &[12.0f64]);
+        let count = Layout::PyTorch.write_form(FileForm::Count, &[1], &[12.0f64]);
         assert_eq!((count.dtype, count.dims.len()), (Dtype::I64, 0));
         assert_eq!(count.bytes, 12i64.to_le_bytes());
         assert_eq!(legacy_name("norm1.weight").as_deref(), Some("norm1.gamma"));

@@ -95,7 +95,7 @@ pub fn save_as<P: Parameters + ?Sized>(params: &P, path: &Path, layout: Layout) 
     }
     let mut tensors = Vec::new();
     params.visit(&ParamPath::ROOT, &mut |name, p| {
-        let stored = layout.to_file(p.form, p.dims.as_slice(), p.value);
+        let stored = layout.write_form(p.form, p.dims.as_slice(), p.value);
         tensors.push((name.to_string(), stored));
     });
     let metadata = HashMap::from([("format".to_string(), layout.format().to_string())]);
@@ -177,7 +177,7 @@ pub fn load<P: Parameters + ?Sized>(params: &mut P, path: &Path) -> Result<()> {
                 )),
                 Ok(t) => {
                     let mut values = vec![P::Elem::ZERO; p.value.len()];
-                    let bad = layout.from_file(p.form, p.dims.as_slice(), t.data(), &mut values);
+                    let bad = layout.read_into(p.form, p.dims.as_slice(), t.data(), &mut values);
                     staged.push(Some(values));
                     bad.map(|(i, v)| format!("tensor `{name}` holds {v} at element {i}"))
                 }
