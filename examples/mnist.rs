@@ -24,12 +24,13 @@ use std::time::Instant;
 use clap::{Parser, ValueEnum};
 use katachi::checkpoint;
 use katachi::data::Mnist;
+use katachi::onnx::{Export, Onnx};
 use katachi::prelude::*;
 use katachi::train::{Trainer, evaluate};
 
 #[path = "common/mod.rs"]
 mod common;
-use common::{RunFlags, flag, print_results, with_threads};
+use common::{RunFlags, flag, print_results, with_threads, write_model};
 
 /// Three layers with batch normalisation after each hidden affine layer,
 /// for `--hidden 100,100,bn` (the book's chapter 6 shows how much faster
@@ -126,13 +127,20 @@ struct Args {
 
 /// What a network must be for this program.
 trait MnistNet:
-    Layer<Tensor<Batch<784>>, Out = Tensor<Batch<10>>> + Parameters<Elem = f32> + Network + Default
+    Layer<Tensor<Batch<784>>, Out = Tensor<Batch<10>>>
+    + FixedInput<Input = Tensor<Batch<784>>>
+    + Parameters<Elem = f32>
+    + Export<Onnx>
+    + Network
+    + Default
 {
 }
 
 impl<N> MnistNet for N where
     N: Layer<Tensor<Batch<784>>, Out = Tensor<Batch<10>>>
+        + FixedInput<Input = Tensor<Batch<784>>>
         + Parameters<Elem = f32>
+        + Export<Onnx>
         + Network
         + Default
 {
@@ -232,6 +240,7 @@ fn run<N: MnistNet>(args: &Args) -> Result<(), Error> {
     let training = Instant::now();
     let report = args.run.apply(trainer, lr, total)?.fit(&mnist.train)?;
     println!("trained in {:.1} s", training.elapsed().as_secs_f64());
+    write_model(&net, &out)?;
     print_results(&out, &report, evaluate(&net, &mnist.test)?);
     Ok(())
 }

@@ -32,7 +32,7 @@ use katachi::train::{Trainer, evaluate};
 
 #[path = "common/mod.rs"]
 mod common;
-use common::{RunFlags, flag, print_results, with_threads};
+use common::{RunFlags, flag, print_results, with_threads, write_model};
 
 /// Train the book's SimpleConvNet on MNIST and report the test accuracy.
 #[derive(Parser, Debug)]
@@ -132,6 +132,7 @@ fn run(args: &Args) -> Result<(), Error> {
     let training = Instant::now();
     let report = args.run.apply(trainer, args.lr, total)?.fit(&train)?;
     println!("trained in {:.1} s", training.elapsed().as_secs_f64());
+    write_model(&net, &out)?;
     print_results(&out, &report, evaluate(&net, &test)?);
     Ok(())
 }

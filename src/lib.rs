@@ -53,6 +53,12 @@ pub mod prelude {
 
 pub mod guide;
 pub mod models;
+#[cfg(feature = "onnx")]
+pub mod onnx;
+/// The ONNX graph every layer and derived network writes (export to a file
+/// needs the feature `onnx`).
+#[cfg(not(feature = "onnx"))]
+pub use katachi_core::onnx;
 
 // The derive names `::katachi::…`; inside this crate that is this crate.
 extern crate self as katachi;

@@ -112,6 +112,31 @@ impl RunFlags {
     }
 }
 
+/// Writes `net` as an ONNX model, `out/model.onnx`, and says where.
+///
+/// # Errors
+/// If the file cannot be written.
+pub fn write_model<N, E>(net: &N, out: &Path) -> Result<(), katachi::Error>
+where
+    N: katachi::onnx::Export<katachi::onnx::Onnx>
+        + katachi::check::FixedInput
+        + katachi::param::Parameters<Elem = E>
+        + katachi::layer::Layer<<N as katachi::check::FixedInput>::Input>,
+    <N as katachi::check::FixedInput>::Input: katachi::check::HasSample,
+    <N as katachi::layer::Layer<<N as katachi::check::FixedInput>::Input>>::Out:
+        katachi::check::HasSample,
+    E: katachi::Element,
+{
+    let path = out.join("model.onnx");
+    katachi::onnx::export(net, &path)?;
+    println!(
+        "model: {} (ONNX, opset {})",
+        path.display(),
+        katachi::onnx::OPSET
+    );
+    Ok(())
+}
+
 /// Writes the curves (`curves.png`, `curves.svg`) into `out`, and prints
 /// where everything went and `test accuracy` of the network as it ends.
 pub fn print_results(out: &Path, report: &Report, test_accuracy: f64) {
@@ -129,7 +154,7 @@ pub fn print_results(out: &Path, report: &Report, test_accuracy: f64) {
         }
     }
     println!(
-        "weights: {} (and steps.csv, epochs.csv, training.safetensors)",
+        "weights: {} (PyTorch's layout; and steps.csv, epochs.csv, training.safetensors)",
         out.join("weights.safetensors").display()
     );
     println!("test accuracy: {test_accuracy:.4}");

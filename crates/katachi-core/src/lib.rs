@@ -38,6 +38,7 @@ pub mod grad;
 pub mod init;
 mod labels;
 pub mod layer;
+pub mod onnx;
 pub mod optim;
 pub mod param;
 pub mod shape;

@@ -27,6 +27,7 @@ fn expand(net: &Network<'_>) -> TokenStream {
     let fixed = fixed_input_impl(net);
     let network = network_impl(net);
     let checks = check::shape_checks(net);
+    let export = crate::onnx::export_impl(net);
     quote! {
         #[allow(non_local_definitions, unused_qualifications)]
         const _: () = {
@@ -36,6 +37,7 @@ fn expand(net: &Network<'_>) -> TokenStream {
             #fixed
             #network
             #checks
+            #export
         };
     }
 }

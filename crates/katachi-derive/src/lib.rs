@@ -15,6 +15,7 @@ mod ctxt;
 mod expand;
 mod fallback;
 mod flow;
+mod onnx;
 mod params;
 mod span;
 

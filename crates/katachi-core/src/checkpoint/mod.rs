@@ -102,6 +102,17 @@ pub fn save_as<P: Parameters + ?Sized>(params: &P, path: &Path, layout: Layout) 
     write(path, &tensors, metadata)
 }
 
+/// Writes `bytes` to `path` the way checkpoints are written: through a
+/// temporary file in the same folder, synced and renamed over `path`, so a
+/// crash leaves the old file or the new one, whole (what the ONNX export
+/// writes with too).
+///
+/// # Errors
+/// [`Error::Io`] if the folder cannot be written.
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
+    atomic::write(path, bytes).map_err(|e| Error::io(path, e))
+}
+
 /// Header bytes allowed beyond what the tensors' entries need: room for
 /// metadata a writer adds (PyTorch's `format`, a user's notes).
 const HEADER_SLACK: u64 = 1 << 20;
