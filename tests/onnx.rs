@@ -140,6 +140,31 @@ fn the_four_networks_are_written_for_onnxruntime() {
     let head = train.head(6000);
     train_and_write("two_layer_net", <TwoLayerNet>::default(), &head, &test);
     train_and_write("norm_mlp", NormMlp::default(), &head, &test);
+    // The same TwoLayerNet ending in a softmax, and one in f64.
+    let mut net = <TwoLayerNet>::default();
+    net.init(Init::He, 1);
+    let with_softmax = Options::default().with_softmax();
+    onnx::export_with(&net, &dir.join("two_layer_net_softmax.onnx"), with_softmax).unwrap();
+    let logits = net.predict(test.images.clone());
+    std::fs::write(
+        dir.join("two_layer_net_softmax.logits"),
+        little_endian(logits.as_slice()),
+    )
+    .unwrap();
+    let mut wide = TwoLayerNet::<784, 50, 10, f64>::default();
+    wide.init(Init::He, 1);
+    onnx::export(&wide, &dir.join("two_layer_net_f64.onnx")).unwrap();
+    let pixels = test
+        .images
+        .as_slice()
+        .iter()
+        .map(|&v| f64::from(v))
+        .collect();
+    let images = Tensor::<Batch<784>, f64>::from_vec((test.len(), Const), pixels).unwrap();
+    let logits: Vec<u8> = (wide.predict(images).as_slice().iter())
+        .flat_map(|v| v.to_le_bytes())
+        .collect();
+    std::fs::write(dir.join("two_layer_net_f64.logits"), logits).unwrap();
     let (head, test): (Split<Nchw<1, 28, 28>>, Split<Nchw<1, 28, 28>>) =
         (head.reshape().unwrap(), test.reshape().unwrap());
     train_and_write("simple_conv_net", <SimpleConvNet>::default(), &head, &test);

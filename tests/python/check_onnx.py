@@ -4,7 +4,9 @@ For each model `tests/onnx.rs` wrote (the book's TwoLayerNet and
 SimpleConvNet, an MLP with BatchNorm and Dropout, a CNN with stride-2 padded
 convolutions): `onnx.checker.check_model` passes, and onnxruntime's scores
 on the 10 000 MNIST test images match katachi's within 1e-5 (max absolute
-difference) with the same argmax on every image.
+difference) with the same argmax on every image. Also: a model exported with
+a softmax at the output gives softmax(katachi's scores), and an f64 network
+runs in double precision (within 1e-12).
 
     python tests/python/check_onnx.py target/tmp/onnx-check
 """
@@ -43,7 +45,31 @@ def main(folder: Path) -> int:
             f"{'ok  ' if ok else 'FAIL'} {name}: opset {model.opset_import[0].version}, "
             f"IR {model.ir_version}, max |Δlogit| {diff:.2e}, same argmax on {same}/10000"
         )
+    failed += not check_variants(folder, images)
     return 1 if failed else 0
+
+
+def check_variants(folder: Path, images) -> bool:
+    """The softmax at the output, and a network in f64."""
+    ok = True
+    path = folder / "two_layer_net_softmax.onnx"
+    onnx.checker.check_model(onnx.load(path), full_check=True)
+    (probabilities,) = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"]).run(
+        None, {"input": images})
+    logits = np.fromfile(folder / "two_layer_net_softmax.logits", dtype="<f4").reshape(10000, 10)
+    e = np.exp(logits - logits.max(axis=1, keepdims=True))
+    diff = float(np.max(np.abs(probabilities - e / e.sum(axis=1, keepdims=True))))
+    ok &= diff <= TOLERANCE
+    print(f"{'ok  ' if diff <= TOLERANCE else 'FAIL'} two_layer_net with softmax: max |Δp| {diff:.2e}")
+    path = folder / "two_layer_net_f64.onnx"
+    onnx.checker.check_model(onnx.load(path), full_check=True)
+    (got,) = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"]).run(
+        None, {"input": images.astype("<f8")})
+    want = np.fromfile(folder / "two_layer_net_f64.logits", dtype="<f8").reshape(10000, 10)
+    diff = float(np.max(np.abs(got - want)))
+    ok &= diff <= 1e-12
+    print(f"{'ok  ' if diff <= 1e-12 else 'FAIL'} two_layer_net in f64: max |Δlogit| {diff:.2e}")
+    return ok
 
 
 if __name__ == "__main__":
