@@ -461,3 +461,13 @@ fn a_validation_split_holds_out_the_last_samples() {
         "the validation split is 1: it must be above 0 and below 1"
     );
 }
+
+#[test]
+fn a_network_left_in_eval_mode_still_trains_on_batch_statistics() {
+    let mut straight = fresh_net();
+    trainer(&mut straight, Sgd::new(0.1)).fit(&data()).unwrap();
+    let mut left = fresh_net();
+    left.set_mode(Mode::Eval);
+    trainer(&mut left, Sgd::new(0.1)).fit(&data()).unwrap();
+    assert_eq!(bits(&left), bits(&straight));
+}

@@ -13,7 +13,7 @@ use crate::error::{Error, Result};
 use crate::labels::Labels;
 use crate::layer::{Layer, Loss};
 use crate::optim::clip_grad_norm;
-use crate::param::Parameters;
+use crate::param::{Mode, Parameters};
 use crate::shape::{Batch, Shape};
 use crate::tensor::Tensor;
 use crate::train::early_stop::Verdict;
@@ -124,6 +124,9 @@ where
             let (path, step) = (path.display(), snap.step);
             shown.line(&format!("resuming {path} at step {step}/{total} ({place})"));
         }
+        // Batch statistics and dropout masks, whatever mode the network was
+        // left in (evaluation predicts, and so never needs the other).
+        self.net.set_mode(Mode::Train);
         let mut started = Instant::now();
         while snap.step < total && !snap.stopped {
             if snap.epoch == 0 || snap.in_epoch == per_epoch {
