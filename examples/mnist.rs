@@ -24,7 +24,7 @@ use std::time::Instant;
 use clap::{Parser, ValueEnum};
 use katachi::checkpoint;
 use katachi::data::Mnist;
-use katachi::onnx::{Export, Onnx};
+use katachi::onnx::Exportable;
 use katachi::prelude::*;
 use katachi::train::{Trainer, evaluate};
 
@@ -130,7 +130,7 @@ trait MnistNet:
     Layer<Tensor<Batch<784>>, Out = Tensor<Batch<10>>>
     + FixedInput<Input = Tensor<Batch<784>>>
     + Parameters<Elem = f32>
-    + Export<Onnx>
+    + Exportable
     + Network
     + Default
 {
@@ -140,7 +140,7 @@ impl<N> MnistNet for N where
     N: Layer<Tensor<Batch<784>>, Out = Tensor<Batch<10>>>
         + FixedInput<Input = Tensor<Batch<784>>>
         + Parameters<Elem = f32>
-        + Export<Onnx>
+        + Exportable
         + Network
         + Default
 {

@@ -43,10 +43,7 @@ fn out_dir() -> PathBuf {
     dir
 }
 
-fn ops<N>(net: &N) -> Vec<&'static str>
-where
-    N: onnx::Export<onnx::Onnx> + FixedInput + Parameters<Elem = f32>,
-{
+fn ops<N: onnx::Exportable>(net: &N) -> Vec<&'static str> {
     onnx::graph(net, Options::default())
         .nodes
         .iter()
@@ -54,10 +51,7 @@ where
         .collect()
 }
 
-fn initializer_names<N>(net: &N) -> Vec<String>
-where
-    N: onnx::Export<onnx::Onnx> + FixedInput + Parameters<Elem = f32>,
-{
+fn initializer_names<N: onnx::Exportable>(net: &N) -> Vec<String> {
     let graph = onnx::graph(net, Options::default());
     graph.initializers.iter().map(|i| i.name.clone()).collect()
 }
@@ -107,10 +101,7 @@ fn little_endian(values: &[f32]) -> Vec<u8> {
 fn train_and_write<S, N>(name: &str, mut net: N, train: &Split<S>, test: &Split<S>)
 where
     S: Shape,
-    N: Layer<Tensor<S>, Out = Tensor<Batch<10>>>
-        + Parameters<Elem = f32>
-        + onnx::Export<onnx::Onnx>
-        + FixedInput<Input = Tensor<S>>,
+    N: Layer<Tensor<S>, Out = Tensor<Batch<10>>> + Parameters<Elem = f32> + onnx::Exportable,
 {
     net.init(Init::He, 1);
     Trainer::new(&mut net, SoftmaxWithLoss::new(), Adam::new(0.001))

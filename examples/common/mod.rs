@@ -116,17 +116,10 @@ impl RunFlags {
 ///
 /// # Errors
 /// If the file cannot be written.
-pub fn write_model<N, E>(net: &N, out: &Path) -> Result<(), katachi::Error>
-where
-    N: katachi::onnx::Export<katachi::onnx::Onnx>
-        + katachi::check::FixedInput
-        + katachi::param::Parameters<Elem = E>
-        + katachi::layer::Layer<<N as katachi::check::FixedInput>::Input>,
-    <N as katachi::check::FixedInput>::Input: katachi::check::HasSample,
-    <N as katachi::layer::Layer<<N as katachi::check::FixedInput>::Input>>::Out:
-        katachi::check::HasSample,
-    E: katachi::Element,
-{
+pub fn write_model<N: katachi::onnx::Exportable>(
+    net: &N,
+    out: &Path,
+) -> Result<(), katachi::Error> {
     let path = out.join("model.onnx");
     katachi::onnx::export(net, &path)?;
     println!(

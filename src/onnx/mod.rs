@@ -31,9 +31,9 @@ use katachi_core::check::{FixedInput, HasSample};
 use katachi_core::checkpoint;
 use katachi_core::layer::Layer;
 pub use katachi_core::onnx::{Attribute, Export, Graph, Initializer, Node, Onnx};
-use katachi_core::param::ParamPath;
+use katachi_core::param::{ParamPath, Parameters};
 use katachi_core::shape::Shape;
-use katachi_core::{Element, Error, Result};
+use katachi_core::{Error, Result};
 use katachi_par::ElementKind;
 
 use proto::dimension::Value;
@@ -66,13 +66,37 @@ impl Options {
     }
 }
 
-/// The ONNX graph of `net`.
-pub fn graph<N, E>(net: &N, options: Options) -> Graph
-where
-    N: Export<Onnx> + FixedInput + katachi_core::param::Parameters<Elem = E>,
-    E: Element,
+/// A network [`export`] can write: every layer has an ONNX form
+/// ([`Export`]), its input is fixed ([`FixedInput`]), and its input and
+/// output are tensors, whose extents the model declares. Every derived
+/// network of built-in layers is one.
+pub trait Exportable:
+    Export<Onnx> + FixedInput + Parameters + Layer<<Self as FixedInput>::Input>
 {
-    let mut graph = Graph::new::<E>();
+    /// The input's extents, `None` for the batch.
+    fn input_dims() -> Vec<Option<usize>>;
+    /// The output's extents, `None` for the batch.
+    fn output_dims() -> Vec<Option<usize>>;
+}
+
+impl<N> Exportable for N
+where
+    N: Export<Onnx> + FixedInput + Parameters + Layer<<N as FixedInput>::Input>,
+    <N as FixedInput>::Input: HasSample,
+    <N as Layer<<N as FixedInput>::Input>>::Out: HasSample,
+{
+    fn input_dims() -> Vec<Option<usize>> {
+        dims::<<<N as FixedInput>::Input as HasSample>::Shape>()
+    }
+
+    fn output_dims() -> Vec<Option<usize>> {
+        dims::<<<N as Layer<<N as FixedInput>::Input>>::Out as HasSample>::Shape>()
+    }
+}
+
+/// The ONNX graph of `net`.
+pub fn graph<N: Export<Onnx> + Parameters>(net: &N, options: Options) -> Graph {
+    let mut graph = Graph::new::<N::Elem>();
     let out = net.export(&mut graph, &ParamPath::ROOT, INPUT.to_string());
     if options.softmax {
         let attributes = vec![("axis", Attribute::Int(-1))];
@@ -88,16 +112,7 @@ where
 /// [`Error::NonFinite`] naming the parameter if one holds a NaN or an
 /// infinity (nothing is written); [`Error::Io`] if the file cannot be
 /// written.
-pub fn export<N, E>(net: &N, path: &Path) -> Result<()>
-where
-    N: Export<Onnx>
-        + FixedInput
-        + katachi_core::param::Parameters<Elem = E>
-        + Layer<<N as FixedInput>::Input>,
-    <N as FixedInput>::Input: HasSample,
-    <N as Layer<<N as FixedInput>::Input>>::Out: HasSample,
-    E: Element,
-{
+pub fn export<N: Exportable>(net: &N, path: &Path) -> Result<()> {
     export_with(net, path, Options::default())
 }
 
@@ -105,16 +120,7 @@ where
 ///
 /// # Errors
 /// As [`export`].
-pub fn export_with<N, E>(net: &N, path: &Path, options: Options) -> Result<()>
-where
-    N: Export<Onnx>
-        + FixedInput
-        + katachi_core::param::Parameters<Elem = E>
-        + Layer<<N as FixedInput>::Input>,
-    <N as FixedInput>::Input: HasSample,
-    <N as Layer<<N as FixedInput>::Input>>::Out: HasSample,
-    E: Element,
-{
+pub fn export_with<N: Exportable>(net: &N, path: &Path, options: Options) -> Result<()> {
     if let Some((name, index, value)) = net.first_non_finite() {
         return Err(Error::NonFinite {
             what: format!("parameter `{name}`"),
@@ -123,10 +129,8 @@ where
         });
     }
     let graph = graph(net, options);
-    let input = dims::<<<N as FixedInput>::Input as HasSample>::Shape>();
-    let output = dims::<<<N as Layer<<N as FixedInput>::Input>>::Out as HasSample>::Shape>();
-    let bytes = model(&graph, &input, &output, options).encode_to_vec();
-    checkpoint::write_atomically(path, &bytes)
+    let model = model(&graph, &N::input_dims(), &N::output_dims(), options);
+    checkpoint::write_atomically(path, &model.encode_to_vec())
 }
 
 /// A shape's extents for ONNX: the static ones as numbers, a runtime one

@@ -3,12 +3,14 @@
 //! are written as and read from.
 
 use std::collections::HashMap;
+use std::fs::{self, File};
+use std::io::Read;
 use std::path::Path;
 
 use safetensors::SafeTensors;
 use safetensors::tensor::{Dtype, TensorView};
 
-use super::{atomic, duplicate_name, read_bounded};
+use super::atomic;
 use crate::error::{Error, Result};
 
 /// One tensor to write or that was read: its element type, shape and
@@ -119,4 +121,68 @@ pub(crate) fn read(
         })
         .collect();
     Ok((tensors, meta.metadata().clone().unwrap_or_default()))
+}
+
+/// The bytes of `path`, if it is a regular file of at most `limit` bytes.
+fn read_bounded(path: &Path, limit: u64) -> Result<Vec<u8>> {
+    let file = path.display().to_string();
+    let meta = fs::metadata(path).map_err(|e| Error::io(path, e))?;
+    if !meta.is_file() {
+        return Err(Error::not_a_file(path, &meta, "a checkpoint"));
+    }
+    let too_large = |len: u64| {
+        Error::format(
+            &file,
+            format!(
+                "is {len} bytes, more than a checkpoint of this network can be ({limit} bytes at most)"
+            ),
+        )
+    };
+    if meta.len() > limit {
+        return Err(too_large(meta.len()));
+    }
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    File::open(path)
+        .and_then(|f| f.take(limit + 1).read_to_end(&mut bytes))
+        .map_err(|e| Error::io(path, e))?;
+    if bytes.len() as u64 > limit {
+        return Err(too_large(bytes.len() as u64));
+    }
+    Ok(bytes)
+}
+
+/// A tensor name that the safetensors header of `bytes` holds twice.
+/// (`SafeTensors::deserialize` reads the header into a map, which keeps one
+/// of the two silently.) A malformed header gives `None`, for the
+/// deserialiser to report.
+fn duplicate_name(bytes: &[u8]) -> Option<String> {
+    use serde::de::{Deserializer, IgnoredAny, MapAccess, Visitor};
+
+    struct FirstDuplicate;
+
+    impl<'de> Visitor<'de> for FirstDuplicate {
+        type Value = Option<String>;
+
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("a safetensors header")
+        }
+
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+            let mut seen = std::collections::HashSet::new();
+            while let Some(key) = map.next_key::<String>()? {
+                map.next_value::<IgnoredAny>()?;
+                if !seen.insert(key.clone()) {
+                    return Ok(Some(key));
+                }
+            }
+            Ok(None)
+        }
+    }
+
+    let len = u64::from_le_bytes(bytes.get(..8)?.try_into().ok()?);
+    let header = bytes.get(8..8usize.checked_add(usize::try_from(len).ok()?)?)?;
+    serde_json::Deserializer::from_slice(header)
+        .deserialize_map(FirstDuplicate)
+        .ok()
+        .flatten()
 }

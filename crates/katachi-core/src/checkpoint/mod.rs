@@ -34,11 +34,7 @@ pub use layout::Layout;
 use layout::legacy_name;
 
 use std::collections::HashMap;
-use std::fs::{self, File};
-use std::io::Read;
 use std::path::Path;
-
-use safetensors::SafeTensors;
 
 use katachi_par::Element;
 
@@ -140,20 +136,8 @@ pub fn load<P: Parameters + ?Sized>(params: &mut P, path: &Path) -> Result<()> {
     params.visit(&ParamPath::ROOT, &mut |name, p| {
         limit += HEADER_PER_TENSOR + name.to_string().len() as u64 + 8 * p.value.len() as u64;
     });
-    let bytes = read_bounded(path, limit)?;
-    if let Some(name) = duplicate_name(&bytes) {
-        return Err(Error::format(
-            &file,
-            format!("has the tensor name `{name}` twice"),
-        ));
-    }
-    let st = SafeTensors::deserialize(&bytes)
-        .map_err(|e| Error::format(&file, format!("not a safetensors file: {e}")))?;
-
-    let format = SafeTensors::read_metadata(&bytes)
-        .ok()
-        .and_then(|(_, meta)| meta.metadata().as_ref()?.get("format").cloned());
-    let layout = Layout::of_format(format.as_deref());
+    let (tensors, metadata) = read(path, limit)?;
+    let layout = Layout::of_format(metadata.get("format").map(String::as_str));
 
     // Check everything first, decoding into staging buffers (`None`: a
     // count an old katachi file does not have, left as it is).
@@ -162,33 +146,33 @@ pub fn load<P: Parameters + ?Sized>(params: &mut P, path: &Path) -> Result<()> {
     let mut expected = Vec::new();
     params.visit(&ParamPath::ROOT, &mut |name, p| {
         let mut name = name.to_string();
-        if layout == Layout::Katachi && st.tensor(&name).is_err() {
+        if layout == Layout::Katachi && !tensors.contains_key(&name) {
             // Files from before BatchNorm took PyTorch's names.
             name = legacy_name(&name)
-                .filter(|old| st.tensor(old).is_ok())
+                .filter(|old| tensors.contains_key(old))
                 .unwrap_or(name);
         }
         let (want_dtype, want_dims) = layout.file_shape::<P::Elem>(p.form, p.dims.as_slice());
         if problem.is_none() {
-            problem = match st.tensor(&name) {
-                Err(_) if layout == Layout::Katachi && p.form == FileForm::Count => {
+            problem = match tensors.get(&name) {
+                None if layout == Layout::Katachi && p.form == FileForm::Count => {
                     staged.push(None);
                     None
                 }
-                Err(_) => Some(format!(
+                None => Some(format!(
                     "has no tensor `{name}` (the network's is {want_dims:?})"
                 )),
-                Ok(t) if t.dtype() != want_dtype => Some(format!(
+                Some(t) if t.dtype != want_dtype => Some(format!(
                     "tensor `{name}` is {:?}; the network's is {want_dtype:?}",
-                    t.dtype(),
+                    t.dtype,
                 )),
-                Ok(t) if t.shape() != want_dims.as_slice() => Some(format!(
+                Some(t) if t.dims != want_dims => Some(format!(
                     "tensor `{name}` has shape {:?}; the network's has {want_dims:?}",
-                    t.shape(),
+                    t.dims,
                 )),
-                Ok(t) => {
+                Some(t) => {
                     let mut values = vec![P::Elem::ZERO; p.value.len()];
-                    let bad = layout.read_into(p.form, p.dims.as_slice(), t.data(), &mut values);
+                    let bad = layout.read_into(p.form, p.dims.as_slice(), &t.bytes, &mut values);
                     staged.push(Some(values));
                     bad.map(|(i, v)| format!("tensor `{name}` holds {v} at element {i}"))
                 }
@@ -199,7 +183,7 @@ pub fn load<P: Parameters + ?Sized>(params: &mut P, path: &Path) -> Result<()> {
     if let Some(problem) = problem {
         return Err(Error::format(&file, problem));
     }
-    let mut names = st.names();
+    let mut names: Vec<&String> = tensors.keys().collect();
     names.sort();
     if let Some(extra) = names.iter().find(|n| !expected.iter().any(|e| e == **n)) {
         return Err(Error::format(
@@ -215,70 +199,6 @@ pub fn load<P: Parameters + ?Sized>(params: &mut P, path: &Path) -> Result<()> {
         }
     });
     Ok(())
-}
-
-/// The bytes of `path`, if it is a regular file of at most `limit` bytes.
-pub(crate) fn read_bounded(path: &Path, limit: u64) -> Result<Vec<u8>> {
-    let file = path.display().to_string();
-    let meta = fs::metadata(path).map_err(|e| Error::io(path, e))?;
-    if !meta.is_file() {
-        return Err(Error::not_a_file(path, &meta, "a checkpoint"));
-    }
-    let too_large = |len: u64| {
-        Error::format(
-            &file,
-            format!(
-                "is {len} bytes, more than a checkpoint of this network can be ({limit} bytes at most)"
-            ),
-        )
-    };
-    if meta.len() > limit {
-        return Err(too_large(meta.len()));
-    }
-    let mut bytes = Vec::with_capacity(meta.len() as usize);
-    File::open(path)
-        .and_then(|f| f.take(limit + 1).read_to_end(&mut bytes))
-        .map_err(|e| Error::io(path, e))?;
-    if bytes.len() as u64 > limit {
-        return Err(too_large(bytes.len() as u64));
-    }
-    Ok(bytes)
-}
-
-/// A tensor name that the safetensors header of `bytes` holds twice.
-/// (`SafeTensors::deserialize` reads the header into a map, which keeps one
-/// of the two silently.) A malformed header gives `None`, for the
-/// deserialiser to report.
-pub(crate) fn duplicate_name(bytes: &[u8]) -> Option<String> {
-    use serde::de::{Deserializer, IgnoredAny, MapAccess, Visitor};
-
-    struct FirstDuplicate;
-
-    impl<'de> Visitor<'de> for FirstDuplicate {
-        type Value = Option<String>;
-
-        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str("a safetensors header")
-        }
-
-        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-            let mut seen = std::collections::HashSet::new();
-            while let Some(key) = map.next_key::<String>()? {
-                map.next_value::<IgnoredAny>()?;
-                if !seen.insert(key.clone()) {
-                    return Ok(Some(key));
-                }
-            }
-            Ok(None)
-        }
-    }
-
-    let len = u64::from_le_bytes(bytes.get(..8)?.try_into().ok()?);
-    let header = bytes.get(8..8usize.checked_add(usize::try_from(len).ok()?)?)?;
-    serde_json::Deserializer::from_slice(header)
-        .deserialize_map(FirstDuplicate)
-        .ok()
-        .flatten()
 }
 
 #[cfg(test)]

@@ -1,5 +1,8 @@
 //! Checkpoints: round trips, and every refusal of a bad file.
 
+use std::fs::{self, File};
+
+use safetensors::SafeTensors;
 use safetensors::tensor::{Dtype, TensorView};
 
 use super::*;
