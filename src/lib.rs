@@ -51,6 +51,7 @@ pub mod prelude {
     pub use katachi_core::prelude::*;
 }
 
+pub mod dist;
 pub mod guide;
 pub mod models;
 #[cfg(feature = "onnx")]

@@ -111,6 +111,17 @@ pub enum Error {
         /// What it must be.
         expected: String,
     },
+    /// One rank of a data-parallel job failed; every rank returns this
+    /// together (see [`train::parallel`](crate::train::parallel)).
+    #[error("rank {rank} of {size} failed: {cause}")]
+    Rank {
+        /// The rank that failed, from 0.
+        rank: usize,
+        /// The number of ranks in the job.
+        size: usize,
+        /// That rank's error, as it printed it.
+        cause: String,
+    },
     /// A prediction and its target have different numbers of rows.
     #[error("{what}: the input has {input} rows but the target has {target}")]
     BatchMismatch {

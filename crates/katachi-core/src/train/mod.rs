@@ -6,6 +6,7 @@
 mod batches;
 mod early_stop;
 mod eval;
+pub mod parallel;
 mod step;
 mod trainer;
 

@@ -14,6 +14,7 @@ pub use record::{EpochRecord, Report, StepRecord};
 
 use super::early_stop::{EarlyStopping, Goal};
 use super::eval::Images;
+use super::parallel::DataParallel;
 use crate::optim::{Optimizer, Schedule};
 use katachi_par::Element;
 
@@ -118,6 +119,7 @@ pub struct Trainer<'a, N, L, S, const C: usize, E: Element> {
     progress: Progress,
     on_step: Option<StepCallback<'a>>,
     on_epoch: Option<EpochCallback<'a, N>>,
+    parallel: Option<DataParallel<'a>>,
 }
 
 impl<'a, N, L, S, const C: usize, E: Element> Trainer<'a, N, L, S, C, E> {
@@ -147,6 +149,7 @@ impl<'a, N, L, S, const C: usize, E: Element> Trainer<'a, N, L, S, C, E> {
             progress: Progress::Auto,
             on_step: None,
             on_epoch: None,
+            parallel: None,
         }
     }
 
@@ -297,6 +300,53 @@ impl<'a, N, L, S, const C: usize, E: Element> Trainer<'a, N, L, S, C, E> {
     /// and the network.
     pub fn on_epoch(mut self, callback: impl FnMut(&EpochRecord, &N) + 'a) -> Self {
         self.on_epoch = Some(Box::new(callback));
+        self
+    }
+
+    /// Trains data-parallel: every rank of the job runs the same program
+    /// with the same data and settings; each global batch (`batch`) is cut
+    /// into groups, each rank computes its groups' gradients, and all ranks
+    /// apply the same exactly summed update, so every rank's network stays
+    /// bit-identical — and identical to the same run on one process (see
+    /// [`parallel`](crate::train::parallel) for the guarantee).
+    ///
+    /// Before the first step every rank is given rank 0's parameters, and
+    /// the ranks check that they have the same network, settings and
+    /// training data. Only rank 0 shows progress and writes to
+    /// [`Trainer::out_dir`]; [`Trainer::resume`] reads the folder on every
+    /// rank (a shared file system, or a copy on each machine). The
+    /// [`Report`] has what the communication cost.
+    ///
+    /// A failure on any rank — an error, bad data, a diverged loss — ends
+    /// the run on every rank with [`Error::Rank`](crate::Error::Rank),
+    /// naming it.
+    ///
+    /// ```
+    /// use katachi::prelude::*;
+    /// use katachi::train::parallel::{DataParallel, Local};
+    /// use katachi::train::{Progress, Trainer};
+    ///
+    /// let x = Tensor::<Batch<4>>::from_fn((64, Const), |i| ((i[0] >> i[1]) & 1) as f32);
+    /// let labels = Labels::<2>::new((0..64).map(|i| i & 1).collect())?;
+    /// let data = (x, labels);
+    /// let mut net = (Affine::<4, 8>::zeros(), Relu, Affine::<8, 2>::zeros());
+    /// net.init(Init::He, 1);
+    /// let report = Trainer::new(&mut net, SoftmaxWithLoss::new(), Sgd::new(0.5))
+    ///     .epochs(20)
+    ///     .batch(16)
+    ///     .data_parallel(DataParallel::new(&Local).groups(4))
+    ///     .progress(Progress::Off)
+    ///     .fit(&data)?;
+    /// assert!(report.epochs.last().unwrap().loss < 0.1);
+    /// let traffic = report.traffic.unwrap();
+    /// assert_eq!(traffic.steps, 80);
+    /// // 4 + 32 + 16 + 2 parameters and the loss, in 64-bit words, and a
+    /// // header with a status and a scale for the loss and each tensor.
+    /// assert_eq!(traffic.bytes_per_step, 8 * (55 + 6));
+    /// # Ok::<(), katachi::Error>(())
+    /// ```
+    pub fn data_parallel(mut self, step: DataParallel<'a>) -> Self {
+        self.parallel = Some(step);
         self
     }
 }

@@ -7,6 +7,7 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
+use crate::train::parallel::Traffic;
 
 /// One optimiser step, as [`Trainer::on_step`](super::Trainer::on_step)
 /// sees it and `steps.csv` records it.
@@ -72,6 +73,9 @@ pub struct Report {
     pub best: Option<(usize, f64)>,
     /// The step a resumed run continued from (`None`: started afresh).
     pub resumed_from: Option<usize>,
+    /// What the communication cost, for a data-parallel run
+    /// ([`Trainer::data_parallel`](super::Trainer::data_parallel)).
+    pub traffic: Option<Traffic>,
 }
 
 /// The CSV files of a run, in its output folder.

@@ -18,6 +18,7 @@ use crate::shape::{Batch, Shape};
 use crate::tensor::Tensor;
 use crate::train::early_stop::Verdict;
 use crate::train::eval::{Images, all_finite, evaluate, measure, samples};
+use crate::train::parallel::Place;
 use crate::train::step::{check_parameters, forward_backward};
 use crate::train::{Batches, gather_rows};
 use katachi_par::Element;
@@ -42,8 +43,15 @@ where
     ///   [`train_epoch`](crate::train::train_epoch): a NaN never trains
     ///   silently, and never replaces a good checkpoint;
     /// - [`Error::Io`] if the output folder cannot be written.
-    pub fn fit<D: Images<S, C, E> + ?Sized>(self, train: &D) -> Result<Report> {
-        self.check_settings()?;
+    pub fn fit<D: Images<S, C, E> + ?Sized>(mut self, train: &D) -> Result<Report> {
+        self.settled(self.check_settings())?;
+        if let Some(parallel) = &mut self.parallel {
+            parallel.start(self.net)?;
+            if parallel.comm().rank() != 0 {
+                // One rank speaks and writes for all of them.
+                (self.out, self.progress) = (None, super::Progress::Off);
+            }
+        }
         let Some(fraction) = self.split else {
             return self.fit_on(train, None);
         };
@@ -51,11 +59,11 @@ where
         let n = samples(images, labels, "the training data")?;
         let held = (n as f64 * fraction).round() as usize;
         if held == 0 || held == n {
-            return Err(Error::setting(
+            return self.settled(Err(Error::setting(
                 "the validation split",
                 fraction,
                 format!("it leaves {} of {n} samples for training", n - held),
-            ));
+            )));
         }
         let part = |rows: std::ops::Range<usize>| -> Result<(Tensor<S, E>, Labels<C>)> {
             let t = Labels::new(labels.as_slice()[rows.clone()].to_vec())?;
@@ -72,48 +80,24 @@ where
         train: &D,
         held_out: Option<&(Tensor<S, E>, Labels<C>)>,
     ) -> Result<Report> {
+        let prepared = self.prepare(train);
+        let Prepared {
+            mut batches,
+            total,
+            identity,
+            mut snap,
+            mut csv,
+            head,
+        } = self.settled(prepared)?;
+        if let Some(parallel) = &self.parallel {
+            parallel.agree("the training data's fingerprint", identity.data as i64)?;
+            parallel.agree("the number of training samples", identity.samples as i64)?;
+            parallel.agree("the batch size", self.batch as i64)?;
+            parallel.agree("the seed", self.seed as i64)?;
+        }
         let (images, labels) = train.parts();
-        let n = samples(images, labels, "the training data")?;
-        // One pass before the first step, rather than one per batch: a bad
-        // sample is refused before anything trains, and the steps skip it.
-        all_finite(images, "the training data")?;
-        let mut batches = Batches::try_new(n, self.batch, self.seed)?;
         let per_epoch = batches.per_epoch();
-        let total = match self.length {
-            Length::Epochs(epochs) => epochs * per_epoch,
-            Length::Steps(steps) => steps,
-        };
-        let identity = Identity {
-            network: fingerprint::network(&*self.net),
-            optimizer: self.optimizer.state().kind,
-            samples: n,
-            // Hashing every sample costs a pass over the data: only for
-            // runs that write or read a checkpoint.
-            data: match self.out.is_some() || self.resume.is_some() {
-                true => fingerprint::data(images, labels),
-                false => 0,
-            },
-            batch: self.batch,
-            seed: self.seed,
-        };
-        let mut snap = match self.resume.clone() {
-            Some(path) => self.continue_from(&path, &identity, &mut batches, total)?,
-            None => self.fresh(&batches),
-        };
         let resumed_from = self.resume.is_some().then_some(snap.step);
-        let mut csv = match &self.out {
-            Some(dir) => {
-                std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
-                Some(Csv::start(dir, &snap.steps, &snap.epochs)?)
-            }
-            None => None,
-        };
-        let head = match self.train_accuracy {
-            Some(k) if k < n => Some((gather_rows(images, &(0..k).collect::<Vec<_>>()), {
-                Labels::<C>::new(labels.as_slice()[..k].to_vec())?
-            })),
-            _ => None,
-        };
         let epochs = total.div_ceil(per_epoch);
         let shown = Shown::new(self.progress, total, snap.step);
         if let Some(path) = &self.resume {
@@ -147,16 +131,28 @@ where
                     None => self.optimizer.learning_rate(),
                 };
                 let batch = snap.in_epoch + 1;
-                let value = forward_backward(
-                    self.net,
-                    &mut self.loss,
-                    images,
-                    labels,
-                    rows,
-                    true, // checked above, all at once
-                    snap.epoch,
-                    batch,
-                )?;
+                let value = match &mut self.parallel {
+                    Some(parallel) => {
+                        let (epoch, step) = (snap.epoch, snap.step);
+                        let place = Place {
+                            checked: true,
+                            epoch,
+                            batch,
+                            step,
+                        };
+                        parallel.step_rows(self.net, &mut self.loss, images, labels, rows, place)
+                    }
+                    None => forward_backward(
+                        self.net,
+                        &mut self.loss,
+                        images,
+                        labels,
+                        rows,
+                        true, // checked above, all at once
+                        snap.epoch,
+                        batch,
+                    ),
+                }?;
                 if let Some(max_norm) = self.clip {
                     clip_grad_norm(self.net, max_norm)?;
                 }
@@ -186,24 +182,23 @@ where
                 );
                 let mid_epoch = batch < per_epoch && snap.step < total;
                 if mid_epoch && self.checkpoint_every.is_some_and(|k| snap.step % k == 0) {
-                    check_parameters(&*self.net, snap.epoch, snap.step)?;
-                    self.save(&mut snap, &batches, &identity)?;
-                    csv.as_mut().map_or(Ok(()), Csv::flush)?;
+                    let saved = check_parameters(&*self.net, snap.epoch, snap.step)
+                        .and_then(|()| self.save(&mut snap, &batches, &identity))
+                        .and_then(|()| csv.as_mut().map_or(Ok(()), Csv::flush));
+                    self.settled(saved)?;
                 }
             }
-            check_parameters(&*self.net, snap.epoch, snap.step)?;
-            let train_accuracy = match (self.train_accuracy, &head) {
-                (None, _) => None,
-                (Some(_), Some(head)) => Some(evaluate(&*self.net, head)?),
-                (Some(_), None) => Some(evaluate(&*self.net, train)?),
-            };
-            let record = self.epoch_end(&mut snap, train_accuracy, held_out, started)?;
-            if let (Some(dir), Some(csv)) = (self.out.clone(), &mut csv) {
-                checkpoint::save(&*self.net, &dir.join("weights.safetensors"))?;
-                csv.flush()?;
-                csv.epoch(&record, snap.epochs.len() == 1)?;
-                self.save(&mut snap, &batches, &identity)?;
-            }
+            let ended = self.end_epoch(&mut snap, train, &head, held_out, started);
+            let ended = ended.and_then(|record| {
+                if let (Some(dir), Some(csv)) = (self.out.clone(), &mut csv) {
+                    checkpoint::save(&*self.net, &dir.join("weights.safetensors"))?;
+                    csv.flush()?;
+                    csv.epoch(&record, snap.epochs.len() == 1)?;
+                    self.save(&mut snap, &batches, &identity)?;
+                }
+                Ok(record)
+            });
+            let record = self.settled(ended)?;
             shown.line(&epoch_line(&record, epochs));
             if let Some(on_epoch) = &mut self.on_epoch {
                 on_epoch(&record, self.net);
@@ -224,7 +219,91 @@ where
             stopped_early: snap.stopped,
             best: self.watch.as_ref().and_then(|w| w.tracker.best()),
             resumed_from,
+            traffic: self.parallel.as_ref().map(|p| p.traffic()),
         })
+    }
+
+    /// The parameters checked, the training accuracy measured, and
+    /// [`Trainer::epoch_end`].
+    fn end_epoch<D: Images<S, C, E> + ?Sized>(
+        &mut self,
+        snap: &mut Snapshot<E>,
+        train: &D,
+        head: &Option<(Tensor<S, E>, Labels<C>)>,
+        held_out: Option<&(Tensor<S, E>, Labels<C>)>,
+        started: Instant,
+    ) -> Result<EpochRecord> {
+        check_parameters(&*self.net, snap.epoch, snap.step)?;
+        let train_accuracy = match (self.train_accuracy, head) {
+            (None, _) => None,
+            (Some(_), Some(head)) => Some(evaluate(&*self.net, head)?),
+            (Some(_), None) => Some(evaluate(&*self.net, train)?),
+        };
+        self.epoch_end(snap, train_accuracy, held_out, started)
+    }
+
+    /// Everything before the first step: the data checked, the batches, a
+    /// fresh or resumed snapshot, the CSV files started.
+    fn prepare<D: Images<S, C, E> + ?Sized>(&mut self, train: &D) -> Result<Prepared<S, C, E>> {
+        let (images, labels) = train.parts();
+        let n = samples(images, labels, "the training data")?;
+        // One pass before the first step, rather than one per batch: a bad
+        // sample is refused before anything trains, and the steps skip it.
+        all_finite(images, "the training data")?;
+        let mut batches = Batches::try_new(n, self.batch, self.seed)?;
+        let per_epoch = batches.per_epoch();
+        let total = match self.length {
+            Length::Epochs(epochs) => epochs * per_epoch,
+            Length::Steps(steps) => steps,
+        };
+        let identity = Identity {
+            network: fingerprint::network(&*self.net),
+            optimizer: self.optimizer.state().kind,
+            samples: n,
+            // Hashing every sample costs a pass over the data: only for
+            // runs that write or read a checkpoint, or check that every
+            // rank has the same data.
+            data: match self.out.is_some() || self.resume.is_some() || self.parallel.is_some() {
+                true => fingerprint::data(images, labels),
+                false => 0,
+            },
+            batch: self.batch,
+            seed: self.seed,
+        };
+        let snap = match self.resume.clone() {
+            Some(path) => self.continue_from(&path, &identity, &mut batches, total)?,
+            None => self.fresh(&batches),
+        };
+        let csv = match &self.out {
+            Some(dir) => {
+                std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+                Some(Csv::start(dir, &snap.steps, &snap.epochs)?)
+            }
+            None => None,
+        };
+        let head = match self.train_accuracy {
+            Some(k) if k < n => Some((gather_rows(images, &(0..k).collect::<Vec<_>>()), {
+                Labels::<C>::new(labels.as_slice()[..k].to_vec())?
+            })),
+            _ => None,
+        };
+        Ok(Prepared {
+            batches,
+            total,
+            identity,
+            snap,
+            csv,
+            head,
+        })
+    }
+
+    /// `local` as every rank of a data-parallel run reached it (the first
+    /// failing rank's error on all of them), or as it is.
+    fn settled<T>(&self, local: Result<T>) -> Result<T> {
+        match &self.parallel {
+            Some(parallel) => parallel.settle(local),
+            None => local,
+        }
     }
 
     /// The epoch's metrics, recorded; the schedule and the watched metric
@@ -296,4 +375,14 @@ fn epoch_line(record: &EpochRecord, epochs: usize) -> String {
     }
     line.push_str(&format!(" ({:.1} s)", record.seconds));
     line
+}
+
+/// What [`Trainer::prepare`] sets up for the steps.
+struct Prepared<S: Shape, const C: usize, E: Element> {
+    batches: Batches,
+    total: usize,
+    identity: Identity,
+    snap: Snapshot<E>,
+    csv: Option<Csv>,
+    head: Option<(Tensor<S, E>, Labels<C>)>,
 }

@@ -1,0 +1,474 @@
+//! [`DataParallel`]: one training step's gradient, computed by groups spread
+//! over the ranks and summed exactly.
+
+use std::time::Instant;
+
+use super::Collective;
+use super::agree::{agree, outcome, settle, status};
+use super::exact::{ZERO, exponent, mean, quantize, scale};
+use super::shard::{group_rng, group_rows, rank_groups};
+use crate::error::{Error, Result};
+use crate::init::RngState;
+use crate::labels::Labels;
+use crate::layer::{Layer, Loss};
+use crate::param::{ParamPath, Parameters};
+use crate::shape::Shape;
+use crate::tensor::Tensor;
+use crate::train::step::forward_backward;
+use katachi_par::Element;
+
+/// The group count when none is set: every job of 1, 2, 3 or 6 ranks
+/// reproduces the others.
+const DEFAULT_GROUPS: usize = 6;
+
+/// What the collectives of a data-parallel run cost, summed over its steps
+/// (see [`DataParallel::traffic`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Traffic {
+    /// Steps taken.
+    pub steps: usize,
+    /// Bytes each rank contributes to each step's collectives: the flat
+    /// gradient buffer (8 bytes per learned parameter, plus the loss) and
+    /// the header (status and one scale per tensor).
+    pub bytes_per_step: usize,
+    /// Seconds spent in the collectives, waiting for the slowest rank
+    /// included.
+    pub seconds: f64,
+    /// Seconds of the whole steps (forward, backward, summing).
+    pub step_seconds: f64,
+}
+
+impl Traffic {
+    /// The share of the step spent communicating, from 0 to 1.
+    pub fn share(&self) -> f64 {
+        match self.step_seconds > 0.0 {
+            true => self.seconds / self.step_seconds,
+            false => 0.0,
+        }
+    }
+}
+
+/// The gradient of a global batch, computed data-parallel: the batch is cut
+/// into groups, each rank of `comm` computes its groups' gradients, and the
+/// exact sum of all of them becomes every parameter's gradient on every
+/// rank, bit-identical for any number of ranks up to the group count (see
+/// [the module](self) for exactly what is guaranteed).
+///
+/// On [`Local`](super::Local) it is one process doing all the groups: the
+/// reference a job of several ranks reproduces.
+///
+/// ```
+/// use katachi::prelude::*;
+/// use katachi::train::parallel::{DataParallel, Local};
+///
+/// let mut net = (Affine::<3, 4, f64>::zeros(), Relu, Affine::<4, 2, f64>::zeros());
+/// net.init(Init::He, 1);
+/// let x = Tensor::<Batch<3>, f64>::from_fn((12, Const), |i| (i[0] * 3 + i[1]) as f64 / 36.0);
+/// let t = Labels::<2>::new((0..12).map(|i| i % 2).collect())?;
+///
+/// let mut step = DataParallel::new(&Local).groups(3);
+/// let mut loss = SoftmaxWithLoss::new();
+/// let value = step.backprop(&mut net, &mut loss, &x, &t, 0)?;
+///
+/// // The same gradient as one pass over the batch, to within rounding.
+/// let mut reference = net.clone();
+/// let expected = backprop(&mut reference, &mut SoftmaxWithLoss::new(), x, &t)?;
+/// assert!((value - expected).abs() < 1e-12);
+/// let (a, b) = (&net.0.weight.grad, &reference.0.weight.grad);
+/// assert!(a.as_slice().iter().zip(b.as_slice()).all(|(a, b)| (a - b).abs() < 1e-12));
+/// # Ok::<(), katachi::Error>(())
+/// ```
+pub struct DataParallel<'a> {
+    comm: &'a dyn Collective,
+    groups: usize,
+    started: bool,
+    /// Each learned tensor's length, in visiting order.
+    tensors: Vec<usize>,
+    /// This rank's groups' gradients × group size, one flat run per group.
+    values: Vec<f64>,
+    /// This rank's groups' losses × group size.
+    losses: Vec<f64>,
+    header: Vec<i64>,
+    send: Vec<i64>,
+    recv: Vec<i64>,
+    traffic: Traffic,
+}
+
+impl<'a> DataParallel<'a> {
+    /// A data-parallel step over the ranks of `comm`, with 6 groups.
+    pub fn new(comm: &'a dyn Collective) -> Self {
+        Self {
+            comm,
+            groups: DEFAULT_GROUPS,
+            started: false,
+            tensors: Vec::new(),
+            values: Vec::new(),
+            losses: Vec::new(),
+            header: Vec::new(),
+            send: Vec::new(),
+            recv: Vec::new(),
+            traffic: Traffic::default(),
+        }
+    }
+
+    /// Cuts each global batch into `groups` groups (6 by default): runs on
+    /// any number of ranks up to `groups` give the same bits. More groups
+    /// allow more ranks; fewer make each rank's products larger.
+    pub fn groups(mut self, groups: usize) -> Self {
+        self.groups = groups;
+        self
+    }
+
+    /// The communicator.
+    pub fn comm(&self) -> &'a dyn Collective {
+        self.comm
+    }
+
+    /// What the collectives have cost so far.
+    pub fn traffic(&self) -> Traffic {
+        self.traffic
+    }
+
+    /// Makes every rank start from the same network: checks that every rank
+    /// has the same settings and the same network, then gives every rank
+    /// rank 0's parameters. [`DataParallel::backprop`] calls it before the
+    /// first step; a collective, like every method here.
+    ///
+    /// # Errors
+    /// [`Error::Setting`] for fewer groups than ranks, or for a network with
+    /// running statistics (`BatchNorm`), which data-parallel training does
+    /// not support yet; [`Error::Rank`] if a rank's settings or network
+    /// differ from rank 0's.
+    pub fn start<P: Parameters>(&mut self, net: &mut P) -> Result<()> {
+        let comm = self.comm;
+        agree(comm, "the number of groups", self.groups as i64)?;
+        if self.groups == 0 || self.groups < comm.size() {
+            return Err(Error::setting(
+                "the number of groups",
+                self.groups,
+                format!(
+                    "at least the number of ranks ({}): every rank computes whole groups",
+                    comm.size()
+                ),
+            ));
+        }
+        let mut names = Vec::new();
+        let mut running = None;
+        net.visit(&ParamPath::ROOT, &mut |path, p| {
+            names.push(format!("{path}{:?}", p.dims.as_slice()));
+            if !p.role.is_learned() && running.is_none() {
+                running = Some(path.to_string());
+            }
+        });
+        agree(
+            comm,
+            "the network's parameters",
+            fnv(names.join(",").as_bytes()),
+        )?;
+        if let Some(name) = running {
+            return Err(Error::setting(
+                "data-parallel training",
+                format!("a network with running statistics (`{name}`)"),
+                "not supported yet: each rank would update them from its own samples",
+            ));
+        }
+        let mut words = Vec::new();
+        net.visit(&ParamPath::ROOT, &mut |_, p| {
+            words.extend(p.value.iter().map(|v| v.to_f64().to_bits() as i64))
+        });
+        comm.broadcast(&mut words, 0);
+        let mut next = words.iter();
+        self.tensors.clear();
+        net.visit_mut(&ParamPath::ROOT, &mut |_, p| {
+            for (v, w) in p.value.iter_mut().zip(&mut next) {
+                *v = P::Elem::from_f64(f64::from_bits(*w as u64));
+            }
+            self.tensors.push(p.value.len());
+        });
+        // The dropout generators too: each group's masks derive from them.
+        let mut states = net.rng_states();
+        let mut words: Vec<i64> = states.iter().flat_map(|(_, s)| state_words(s)).collect();
+        comm.broadcast(&mut words, 0);
+        for ((_, state), w) in states.iter_mut().zip(words.chunks(7)) {
+            *state = words_state(w);
+        }
+        net.restore_rngs(&states)?;
+        self.started = true;
+        Ok(())
+    }
+
+    /// Forward, loss and backward on the global batch `x` (every rank
+    /// passes the same batch and takes its groups' samples), then every
+    /// parameter's gradient is the batch's, summed exactly over the groups
+    /// of every rank. Returns the batch's mean loss, the same on every
+    /// rank. `step` (counted from 0 over the run) picks the dropout masks.
+    ///
+    /// # Errors
+    /// What [`DataParallel::start`] returns on the first call; then, on
+    /// every rank together, [`Error::Rank`] naming the rank whose part
+    /// failed — a NaN or infinity in its samples, a diverged loss, a
+    /// non-finite gradient — and why.
+    pub fn backprop<S, const C: usize, E, N, L>(
+        &mut self,
+        net: &mut N,
+        loss: &mut L,
+        x: &Tensor<S, E>,
+        t: &Labels<C>,
+        step: usize,
+    ) -> Result<f64>
+    where
+        S: Shape,
+        E: Element,
+        N: Layer<Tensor<S, E>> + Parameters<Elem = E>,
+        L: Loss<N::Out, Labels<C>, Elem = E>,
+    {
+        if !self.started {
+            self.start(net)?;
+        }
+        let n = x.dims().as_ref().first().copied().unwrap_or(1);
+        if t.as_slice().len() != n {
+            return Err(Error::BatchMismatch {
+                what: "DataParallel::backprop",
+                input: n,
+                target: t.as_slice().len(),
+            });
+        }
+        let rows: Vec<usize> = (0..n).collect();
+        let place = Place {
+            checked: false,
+            epoch: 1,
+            batch: step + 1,
+            step,
+        };
+        self.step_rows(net, loss, x, t, &rows, place)
+    }
+
+    /// [`DataParallel::backprop`] on the samples `rows` of `images`.
+    pub(crate) fn step_rows<S, const C: usize, E, N, L>(
+        &mut self,
+        net: &mut N,
+        loss: &mut L,
+        images: &Tensor<S, E>,
+        labels: &Labels<C>,
+        rows: &[usize],
+        place: Place,
+    ) -> Result<f64>
+    where
+        S: Shape,
+        E: Element,
+        N: Layer<Tensor<S, E>> + Parameters<Elem = E>,
+        L: Loss<N::Out, Labels<C>, Elem = E>,
+    {
+        let started = Instant::now();
+        let comm = self.comm;
+        let local = self.compute(net, loss, images, labels, rows, place);
+        let params: usize = self.tensors.iter().sum();
+        let groups_here = self.losses.len();
+
+        // The header: every rank's status and each tensor's largest value.
+        self.header.clear();
+        self.header.push(status(comm, local.is_err()));
+        self.header.push(
+            self.losses
+                .iter()
+                .map(|v| exponent(v.abs()))
+                .max()
+                .unwrap_or(ZERO),
+        );
+        let mut offset = 0;
+        for &len in &self.tensors {
+            let largest = (0..groups_here)
+                .flat_map(|g| &self.values[g * params + offset..g * params + offset + len])
+                .fold(0.0f64, |m, v| m.max(v.abs()));
+            self.header.push(exponent(largest));
+            offset += len;
+        }
+        let talk = Instant::now();
+        comm.all_reduce_max(&mut self.header);
+        let mut seconds = talk.elapsed().as_secs_f64();
+        outcome(comm, self.header[0], local.as_ref().err())?;
+
+        // Every group on the shared grid, summed over this rank's groups.
+        let scales: Vec<i32> = self.header[1..]
+            .iter()
+            .map(|&e| scale(e, self.groups))
+            .collect();
+        self.send.clear();
+        self.send
+            .push(self.losses.iter().map(|&v| quantize(v, scales[0])).sum());
+        let mut offset = 0;
+        for (&len, &s) in self.tensors.iter().zip(&scales[1..]) {
+            for i in offset..offset + len {
+                let sum = (0..groups_here)
+                    .map(|g| quantize(self.values[g * params + i], s))
+                    .sum();
+                self.send.push(sum);
+            }
+            offset += len;
+        }
+        self.recv.clear();
+        self.recv.resize(self.send.len(), 0);
+        let talk = Instant::now();
+        comm.all_reduce_sum(&self.send, &mut self.recv);
+        seconds += talk.elapsed().as_secs_f64();
+
+        let n = rows.len();
+        let mut sums = self.recv[1..].iter();
+        let mut tensor = 0;
+        net.visit_mut(&ParamPath::ROOT, &mut |_, p| {
+            if p.role.is_learned() {
+                let s = scales[1 + tensor];
+                for (g, &sum) in p.grad.iter_mut().zip(&mut sums) {
+                    *g = E::from_f64(mean(sum, s, n));
+                }
+                tensor += 1;
+            }
+        });
+        self.traffic.steps += 1;
+        self.traffic.bytes_per_step = 8 * (self.header.len() + self.send.len());
+        self.traffic.seconds += seconds;
+        self.traffic.step_seconds += started.elapsed().as_secs_f64();
+        Ok(mean(self.recv[0], scales[0], n))
+    }
+
+    /// This rank's groups: forward and backward on each, its gradient and
+    /// loss (times its size) kept; the dropout generators drawn per group
+    /// and put back as they stood.
+    fn compute<S, const C: usize, E, N, L>(
+        &mut self,
+        net: &mut N,
+        loss: &mut L,
+        images: &Tensor<S, E>,
+        labels: &Labels<C>,
+        rows: &[usize],
+        place: Place,
+    ) -> Result<()>
+    where
+        S: Shape,
+        E: Element,
+        N: Layer<Tensor<S, E>> + Parameters<Elem = E>,
+        L: Loss<N::Out, Labels<C>, Elem = E>,
+    {
+        self.values.clear();
+        self.losses.clear();
+        let bases = net.rng_states();
+        let (comm, groups) = (self.comm, self.groups);
+        let mut result = Ok(());
+        for k in rank_groups(groups, comm.size(), comm.rank()) {
+            let part = &rows[group_rows(rows.len(), groups, k)];
+            if part.is_empty() {
+                continue;
+            }
+            let mut next = bases.iter();
+            net.visit_rngs(&ParamPath::ROOT, &mut |_, rng| {
+                if let Some((_, base)) = next.next() {
+                    *rng = group_rng(base, place.step, k);
+                }
+            });
+            let value = forward_backward(
+                net,
+                loss,
+                images,
+                labels,
+                part,
+                place.checked,
+                place.epoch,
+                place.batch,
+            );
+            let value = match value {
+                Ok(value) => value,
+                Err(e) => {
+                    result = Err(e);
+                    break;
+                }
+            };
+            let count = part.len() as f64;
+            self.losses.push(value * count);
+            let mut bad = None;
+            net.visit(&ParamPath::ROOT, &mut |path, p| {
+                if !p.role.is_learned() {
+                    return;
+                }
+                for (i, g) in p.grad.iter().enumerate() {
+                    let v = g.to_f64() * count;
+                    if !v.is_finite() && bad.is_none() {
+                        bad = Some((path.to_string(), i, v));
+                    }
+                    self.values.push(v);
+                }
+            });
+            if let Some((name, i, v)) = bad {
+                result = Err(Error::NonFinite {
+                    what: format!("the gradient of `{name}`"),
+                    at: format!(
+                        "element {i}, group {k} of epoch {}, step {}: try a smaller learning rate",
+                        place.epoch, place.batch
+                    ),
+                    value: format!("{v}"),
+                });
+                break;
+            }
+        }
+        // The generators only ever advance by the step number.
+        let restored = net.restore_rngs(&bases);
+        result.and(restored)
+    }
+
+    /// [`settle`] over this step's ranks.
+    pub(crate) fn settle<T>(&self, local: Result<T>) -> Result<T> {
+        settle(self.comm, local)
+    }
+
+    /// [`agree`] over this step's ranks.
+    pub(crate) fn agree(&self, what: &str, value: i64) -> Result<()> {
+        agree(self.comm, what, value)
+    }
+}
+
+/// Where a step is, for its errors and its dropout masks.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Place {
+    /// Whether the whole data set was checked for NaN already.
+    pub checked: bool,
+    /// The epoch, from 1.
+    pub epoch: usize,
+    /// The batch within the epoch, from 1.
+    pub batch: usize,
+    /// The step over the run, from 0.
+    pub step: usize,
+}
+
+/// A generator's state as seven words: key, stream, position.
+fn state_words(s: &RngState) -> [i64; 7] {
+    let key = |i: usize| i64::from_le_bytes(s.seed[i * 8..i * 8 + 8].try_into().expect("8 bytes"));
+    let pos = s.word_pos;
+    [
+        key(0),
+        key(1),
+        key(2),
+        key(3),
+        s.stream as i64,
+        pos as u64 as i64,
+        (pos >> 64) as u64 as i64,
+    ]
+}
+
+/// [`state_words`] read back.
+fn words_state(w: &[i64]) -> RngState {
+    let mut seed = [0u8; 32];
+    for (chunk, word) in seed.chunks_mut(8).zip(w) {
+        chunk.copy_from_slice(&word.to_le_bytes());
+    }
+    RngState {
+        seed,
+        stream: w[4] as u64,
+        word_pos: u128::from(w[5] as u64) | (u128::from(w[6] as u64) << 64),
+    }
+}
+
+/// FNV-1a, as a signed word for the collectives.
+fn fnv(bytes: &[u8]) -> i64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325_u64, |h, &b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    }) as i64
+}

@@ -1,0 +1,120 @@
+//! [`World`]: the ranks of an MPI job, as a [`Collective`].
+
+use std::sync::Mutex;
+
+use mpi::Threading;
+use mpi::collective::{CommunicatorCollectives, Root, SystemOperation};
+use mpi::environment::Universe;
+use mpi::topology::{Communicator, SimpleCommunicator};
+
+use super::Collective;
+use crate::Error;
+
+/// The exit code of a rank that aborts the job.
+const ABORT_CODE: i32 = 70;
+
+/// Every process of the MPI job this one belongs to (`MPI_COMM_WORLD`).
+///
+/// Started by `mpirun -np N program`, each of the N processes gets its rank;
+/// started on its own, the program is rank 0 of 1 and trains as a single
+/// process. MPI is shut down when the `World` is dropped.
+///
+/// A panic on any rank aborts the whole job (every rank exits within
+/// seconds, and `mpirun` names the rank), after printing
+/// `rank R of N panicked: …`. An error that only one rank meets outside a
+/// training step (a file only it cannot read) is ended the same way with
+/// [`World::exit_on_error`]; errors inside a step already reach every rank
+/// as [`Error::Rank`].
+pub struct World {
+    comm: SimpleCommunicator,
+    // Dropped after `comm`: MPI is finalised last.
+    _universe: Universe,
+    /// The send side of in-place collectives.
+    scratch: Mutex<Vec<i64>>,
+}
+
+impl World {
+    /// Joins the MPI job, or starts one of one process when the program was
+    /// not started by `mpirun`.
+    ///
+    /// # Errors
+    /// [`Error::Setting`] if MPI was initialised already in this process, or
+    /// if the MPI library cannot serve calls from more than one thread in
+    /// turn (`MPI_THREAD_SERIALIZED`: the steps run on the thread pool).
+    pub fn init() -> Result<Self, Error> {
+        let Some((universe, threading)) = mpi::initialize_with_threading(Threading::Serialized)
+        else {
+            return Err(Error::setting(
+                "MPI",
+                "initialised already",
+                "World::init is called once per process",
+            ));
+        };
+        if threading < Threading::Serialized {
+            return Err(Error::setting(
+                "the MPI library's thread support",
+                format!("{threading:?}"),
+                "MPI_THREAD_SERIALIZED or more is needed",
+            ));
+        }
+        let comm = universe.world();
+        let (rank, size) = (comm.rank(), comm.size());
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            eprintln!("rank {rank} of {size} panicked: {info}");
+            previous(info);
+            SimpleCommunicator::world().abort(ABORT_CODE);
+        }));
+        Ok(Self {
+            comm,
+            _universe: universe,
+            scratch: Mutex::new(Vec::new()),
+        })
+    }
+
+    /// Ends the program on an error. An [`Error::Rank`] reached every rank
+    /// together, so each prints it and exits normally with code 1; any
+    /// other error may be this rank's alone, so it is printed with the rank
+    /// and the whole job is aborted, rather than leaving the other ranks
+    /// waiting.
+    pub fn exit_on_error(self, error: &Error) -> ! {
+        if matches!(error, Error::Rank { .. }) || self.comm.size() == 1 {
+            eprintln!("error: {error}");
+            drop(self); // MPI_Finalize on every rank
+            std::process::exit(1);
+        }
+        eprintln!(
+            "rank {} of {}: error: {error}",
+            self.comm.rank(),
+            self.comm.size()
+        );
+        self.comm.abort(ABORT_CODE)
+    }
+}
+
+impl Collective for World {
+    fn rank(&self) -> usize {
+        self.comm.rank() as usize
+    }
+
+    fn size(&self) -> usize {
+        self.comm.size() as usize
+    }
+
+    fn all_reduce_sum(&self, send: &[i64], recv: &mut [i64]) {
+        self.comm
+            .all_reduce_into(send, recv, SystemOperation::sum());
+    }
+
+    fn all_reduce_max(&self, buf: &mut [i64]) {
+        let mut send = self.scratch.lock().unwrap_or_else(|e| e.into_inner());
+        send.clear();
+        send.extend_from_slice(buf);
+        self.comm
+            .all_reduce_into(&send[..], buf, SystemOperation::max());
+    }
+
+    fn broadcast(&self, buf: &mut [i64], root: usize) {
+        self.comm.process_at_rank(root as i32).broadcast_into(buf);
+    }
+}
