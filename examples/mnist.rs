@@ -30,6 +30,7 @@ use katachi::train::{Trainer, evaluate};
 
 #[path = "common/mod.rs"]
 mod common;
+use common::dist::Dist;
 use common::{RunFlags, flag, print_results, with_threads, write_model};
 
 /// Three layers with batch normalisation after each hidden affine layer,
@@ -148,23 +149,25 @@ impl<N> MnistNet for N where
 
 fn main() {
     let args = Args::parse();
-    if let Err(error) = with_threads(args.threads, || with_network(&args)) {
-        eprintln!("error: {error}");
-        std::process::exit(1);
-    }
+    let dist = match Dist::start(args.run.dist, args.run.groups) {
+        Ok(dist) => dist,
+        Err(error) => return Dist::alone().finish(Err(error)),
+    };
+    let result = with_threads(args.threads, || with_network(&args, &dist));
+    dist.finish(result);
 }
 
 /// Runs with the network `--hidden` names.
-fn with_network(args: &Args) -> Result<(), Error> {
+fn with_network(args: &Args, dist: &Dist) -> Result<(), Error> {
     match args.hidden.as_str() {
-        "50" => run::<TwoLayerNet<784, 50>>(args),
-        "100" => run::<TwoLayerNet<784, 100>>(args),
-        "200" => run::<TwoLayerNet<784, 200>>(args),
-        "500" => run::<TwoLayerNet<784, 500>>(args),
-        "1000" => run::<TwoLayerNet<784, 1000>>(args),
-        "100,100" => run::<ThreeLayerNet<100, 100>>(args),
-        "200,100" => run::<ThreeLayerNet<200, 100>>(args),
-        "100,100,bn" => run::<ThreeLayerBnNet<100, 100>>(args),
+        "50" => run::<TwoLayerNet<784, 50>>(args, dist),
+        "100" => run::<TwoLayerNet<784, 100>>(args, dist),
+        "200" => run::<TwoLayerNet<784, 200>>(args, dist),
+        "500" => run::<TwoLayerNet<784, 500>>(args, dist),
+        "1000" => run::<TwoLayerNet<784, 1000>>(args, dist),
+        "100,100" => run::<ThreeLayerNet<100, 100>>(args, dist),
+        "200,100" => run::<ThreeLayerNet<200, 100>>(args, dist),
+        "100,100,bn" => run::<ThreeLayerBnNet<100, 100>>(args, dist),
         other => Err(Error::Format {
             file: "--hidden".into(),
             problem: format!(
@@ -189,16 +192,19 @@ fn optimizer(args: &Args) -> (Box<dyn Optimizer<f32>>, f64) {
     (opt, rate)
 }
 
-fn run<N: MnistNet>(args: &Args) -> Result<(), Error> {
+fn run<N: MnistNet>(args: &Args, dist: &Dist) -> Result<(), Error> {
+    let root = dist.is_root();
     let started = Instant::now();
     let mnist = Mnist::<f32>::load(&args.data)?;
-    println!(
-        "data: {} training and {} test images from {} ({:.1} s)",
-        mnist.train.len(),
-        mnist.test.len(),
-        args.data.display(),
-        started.elapsed().as_secs_f64()
-    );
+    if root {
+        println!(
+            "data: {} training and {} test images from {} ({:.1} s)",
+            mnist.train.len(),
+            mnist.test.len(),
+            args.data.display(),
+            started.elapsed().as_secs_f64()
+        );
+    }
     let mut net = N::default();
     let init = match args.init {
         InitKind::Normal => Init::Normal { std: 0.01 },
@@ -206,11 +212,13 @@ fn run<N: MnistNet>(args: &Args) -> Result<(), Error> {
         InitKind::He => Init::He,
     };
     net.init(init, args.seed);
-    println!(
-        "network: {} ({} parameters)",
-        N::LAYERS.join(" → "),
-        net.num_params()
-    );
+    if root {
+        println!(
+            "network: {} ({} parameters)",
+            N::LAYERS.join(" → "),
+            net.num_params()
+        );
+    }
 
     if let Some(path) = &args.load {
         checkpoint::load(&mut net, path)?;
@@ -222,14 +230,17 @@ fn run<N: MnistNet>(args: &Args) -> Result<(), Error> {
     let (opt, lr) = optimizer(args);
     let total = args.epochs * mnist.train.len().div_ceil(args.batch);
     let out = args.run.out_dir(&args.out);
-    println!(
-        "training: {:?} lr {lr} ({:?}), batch {}, {} epochs, {total} steps, {} threads",
-        args.optimizer,
-        args.run.schedule,
-        args.batch,
-        args.epochs,
-        rayon::current_num_threads()
-    );
+    if root {
+        println!(
+            "training: {:?} lr {lr} ({:?}), batch {}, {} epochs, {total} steps, {} threads{}",
+            args.optimizer,
+            args.run.schedule,
+            args.batch,
+            args.epochs,
+            rayon::current_num_threads(),
+            dist.describe()
+        );
+    }
     let trainer = Trainer::new(&mut net, SoftmaxWithLoss::new(), opt)
         .epochs(args.epochs)
         .batch(args.batch)
@@ -238,9 +249,15 @@ fn run<N: MnistNet>(args: &Args) -> Result<(), Error> {
         .validation("test", &mnist.test)
         .out_dir(&out);
     let training = Instant::now();
+    let trainer = dist.apply(trainer);
     let report = args.run.apply(trainer, lr, total)?.fit(&mnist.train)?;
+    let accuracy = evaluate(&net, &mnist.test)?;
+    if !root {
+        return Ok(());
+    }
     println!("trained in {:.1} s", training.elapsed().as_secs_f64());
+    dist.print_traffic(&report);
     write_model(&net, &out)?;
-    print_results(&out, &report, evaluate(&net, &mnist.test)?);
+    print_results(&out, &report, accuracy);
     Ok(())
 }

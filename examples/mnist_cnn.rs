@@ -32,6 +32,7 @@ use katachi::train::{Trainer, evaluate};
 
 #[path = "common/mod.rs"]
 mod common;
+use common::dist::Dist;
 use common::{RunFlags, flag, print_results, with_threads, write_model};
 
 /// Train the book's SimpleConvNet on MNIST and report the test accuracy.
@@ -78,31 +79,38 @@ type Images = Split<Nchw<1, 28, 28>>;
 
 fn main() {
     let args = Args::parse();
-    if let Err(error) = with_threads(args.threads, || run(&args)) {
-        eprintln!("error: {error}");
-        std::process::exit(1);
-    }
+    let dist = match Dist::start(args.run.dist, args.run.groups) {
+        Ok(dist) => dist,
+        Err(error) => return Dist::alone().finish(Err(error)),
+    };
+    let result = with_threads(args.threads, || run(&args, &dist));
+    dist.finish(result);
 }
 
-fn run(args: &Args) -> Result<(), Error> {
+fn run(args: &Args, dist: &Dist) -> Result<(), Error> {
+    let root = dist.is_root();
     let started = Instant::now();
     let Mnist { train, test } = Mnist::<f32>::load(&args.data)?;
     // A reshape moves the pixels rather than copying them.
     let (train, test): (Images, Images) = (train.reshape()?, test.reshape()?);
-    println!(
-        "data: {} training and {} test images from {} ({:.1} s)",
-        train.len(),
-        test.len(),
-        args.data.display(),
-        started.elapsed().as_secs_f64()
-    );
+    if root {
+        println!(
+            "data: {} training and {} test images from {} ({:.1} s)",
+            train.len(),
+            test.len(),
+            args.data.display(),
+            started.elapsed().as_secs_f64()
+        );
+    }
     let mut net = <SimpleConvNet>::default();
     net.init(Init::Normal { std: 0.01 }, args.seed);
-    println!(
-        "network: {} ({} parameters)",
-        <SimpleConvNet>::LAYERS.join(" → "),
-        net.num_params()
-    );
+    if root {
+        println!(
+            "network: {} ({} parameters)",
+            <SimpleConvNet>::LAYERS.join(" → "),
+            net.num_params()
+        );
+    }
 
     if let Some(path) = &args.load {
         checkpoint::load(&mut net, path)?;
@@ -113,14 +121,17 @@ fn run(args: &Args) -> Result<(), Error> {
 
     let total = args.epochs * train.len().div_ceil(args.batch);
     let out = args.run.out_dir(&args.out);
-    println!(
-        "training: Adam lr {} ({:?}), batch {}, {} epochs, {total} steps, {} threads",
-        args.lr,
-        args.run.schedule,
-        args.batch,
-        args.epochs,
-        rayon::current_num_threads()
-    );
+    if root {
+        println!(
+            "training: Adam lr {} ({:?}), batch {}, {} epochs, {total} steps, {} threads{}",
+            args.lr,
+            args.run.schedule,
+            args.batch,
+            args.epochs,
+            rayon::current_num_threads(),
+            dist.describe()
+        );
+    }
     let opt = Adam::new(args.lr).with_weight_decay(args.weight_decay);
     let trainer = Trainer::new(&mut net, SoftmaxWithLoss::new(), opt)
         .epochs(args.epochs)
@@ -130,9 +141,15 @@ fn run(args: &Args) -> Result<(), Error> {
         .validation("test", &test)
         .out_dir(&out);
     let training = Instant::now();
+    let trainer = dist.apply(trainer);
     let report = args.run.apply(trainer, args.lr, total)?.fit(&train)?;
+    let accuracy = evaluate(&net, &test)?;
+    if !root {
+        return Ok(());
+    }
     println!("trained in {:.1} s", training.elapsed().as_secs_f64());
+    dist.print_traffic(&report);
     write_model(&net, &out)?;
-    print_results(&out, &report, evaluate(&net, &test)?);
+    print_results(&out, &report, accuracy);
     Ok(())
 }

@@ -9,6 +9,7 @@ use katachi::optim::schedule::{
 };
 use katachi::train::{EarlyStopping, Goal, Report, Trainer};
 
+pub mod dist;
 pub mod plot;
 
 /// The flags both examples take for the run around the loop.
@@ -34,6 +35,14 @@ pub struct RunFlags {
     /// Continue the run that wrote to this folder (and write there).
     #[arg(long)]
     pub resume: Option<PathBuf>,
+    /// Train data-parallel over MPI: run under `mpirun -np N`; `--batch` is
+    /// the global batch. Needs a build with `--features mpi`.
+    #[arg(long)]
+    pub dist: bool,
+    /// With `--dist`: each global batch is summed in this many groups, and
+    /// runs on 1 to this many ranks end with the same bits.
+    #[arg(long, default_value_t = 6, value_parser = flag::positive)]
+    pub groups: usize,
 }
 
 /// The schedules `--schedule` names.

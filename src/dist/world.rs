@@ -1,6 +1,6 @@
 //! [`World`]: the ranks of an MPI job, as a [`Collective`].
 
-use std::sync::Mutex;
+use std::sync::{Mutex, MutexGuard};
 
 use mpi::Threading;
 use mpi::collective::{CommunicatorCollectives, Root, SystemOperation};
@@ -26,12 +26,25 @@ const ABORT_CODE: i32 = 70;
 /// [`World::exit_on_error`]; errors inside a step already reach every rank
 /// as [`Error::Rank`].
 pub struct World {
-    comm: SimpleCommunicator,
+    /// Every MPI call goes through this lock, one at a time.
+    comm: Mutex<Serialized>,
+    rank: usize,
+    size: usize,
     // Dropped after `comm`: MPI is finalised last.
     _universe: Universe,
-    /// The send side of in-place collectives.
-    scratch: Mutex<Vec<i64>>,
 }
+
+/// The communicator, and the send side of in-place collectives.
+struct Serialized {
+    comm: SimpleCommunicator,
+    scratch: Vec<i64>,
+}
+
+// SAFETY: MPI was initialised with MPI_THREAD_SERIALIZED (checked in
+// `World::init`): any thread may call MPI as long as no two calls overlap.
+// The communicator is only reached through `World::lock`, a mutex, so the
+// calls made from the thread pool's workers never overlap.
+unsafe impl Send for Serialized {}
 
 impl World {
     /// Joins the MPI job, or starts one of one process when the program was
@@ -63,12 +76,17 @@ impl World {
         std::panic::set_hook(Box::new(move |info| {
             eprintln!("rank {rank} of {size} panicked: {info}");
             previous(info);
+            // The last call this process makes: the job ends with it.
             SimpleCommunicator::world().abort(ABORT_CODE);
         }));
         Ok(Self {
-            comm,
+            comm: Mutex::new(Serialized {
+                comm,
+                scratch: Vec::new(),
+            }),
+            rank: rank as usize,
+            size: size as usize,
             _universe: universe,
-            scratch: Mutex::new(Vec::new()),
         })
     }
 
@@ -78,43 +96,45 @@ impl World {
     /// and the whole job is aborted, rather than leaving the other ranks
     /// waiting.
     pub fn exit_on_error(self, error: &Error) -> ! {
-        if matches!(error, Error::Rank { .. }) || self.comm.size() == 1 {
+        if matches!(error, Error::Rank { .. }) || self.size == 1 {
             eprintln!("error: {error}");
-            drop(self); // MPI_Finalize on every rank
+            drop(self); // MPI_Finalize, on every rank alike
             std::process::exit(1);
         }
-        eprintln!(
-            "rank {} of {}: error: {error}",
-            self.comm.rank(),
-            self.comm.size()
-        );
-        self.comm.abort(ABORT_CODE)
+        eprintln!("rank {} of {}: error: {error}", self.rank, self.size);
+        self.lock().comm.abort(ABORT_CODE)
+    }
+
+    /// The communicator, for one MPI call at a time.
+    fn lock(&self) -> MutexGuard<'_, Serialized> {
+        // A panic while the lock was held aborted the job already.
+        self.comm.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
 
 impl Collective for World {
     fn rank(&self) -> usize {
-        self.comm.rank() as usize
+        self.rank
     }
 
     fn size(&self) -> usize {
-        self.comm.size() as usize
+        self.size
     }
 
     fn all_reduce_sum(&self, send: &[i64], recv: &mut [i64]) {
-        self.comm
-            .all_reduce_into(send, recv, SystemOperation::sum());
+        (self.lock().comm).all_reduce_into(send, recv, SystemOperation::sum());
     }
 
     fn all_reduce_max(&self, buf: &mut [i64]) {
-        let mut send = self.scratch.lock().unwrap_or_else(|e| e.into_inner());
-        send.clear();
-        send.extend_from_slice(buf);
-        self.comm
-            .all_reduce_into(&send[..], buf, SystemOperation::max());
+        let mut guard = self.lock();
+        let Serialized { comm, scratch } = &mut *guard;
+        scratch.clear();
+        scratch.extend_from_slice(buf);
+        comm.all_reduce_into(&scratch[..], buf, SystemOperation::max());
     }
 
     fn broadcast(&self, buf: &mut [i64], root: usize) {
-        self.comm.process_at_rank(root as i32).broadcast_into(buf);
+        let guard = self.lock();
+        guard.comm.process_at_rank(root as i32).broadcast_into(buf);
     }
 }
