@@ -10,7 +10,7 @@
 //! [`parallel`](katachi_core::train::parallel) for exactly what is
 //! guaranteed, and how.
 //!
-//! [`World`] (cargo feature `mpi`) is the job MPI started; [`Local`] is one
+//! `World` (cargo feature `mpi`) is the job MPI started; [`Local`] is one
 //! process on its own, the reference every job reproduces. Either goes into
 //! [`DataParallel`], which a [`Trainer`](crate::train::Trainer) takes with
 //! [`data_parallel`](crate::train::Trainer::data_parallel):

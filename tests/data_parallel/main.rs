@@ -5,6 +5,10 @@
 
 mod ranks;
 
+#[path = "../common/parallel.rs"]
+mod parallel;
+// Only its network with BatchNorm, to be refused.
+#[allow(dead_code)]
 #[path = "../common/resumable.rs"]
 mod resumable;
 
@@ -13,62 +17,7 @@ use katachi::models::SimpleConvNet;
 use katachi::prelude::*;
 use katachi::train::{Progress, Trainer};
 
-/// Affine → ReLU → Dropout → Affine: weights and a generator, the state
-/// every rank must keep identical.
-#[derive(Network, Default, Clone)]
-struct Net {
-    affine1: Affine<12, 16>,
-    relu: Relu,
-    drop: Dropout,
-    affine2: Affine<16, 3>,
-}
-
-const SAMPLES: usize = 90;
-
-/// 90 rows of 12 pseudo-random values in [-1, 1), three classes.
-fn data() -> (Tensor<Batch<12>>, Labels<3>) {
-    let x = Tensor::from_fn((SAMPLES, Const), |i| {
-        let h = (i[0] as u64 * 12 + i[1] as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
-        (h >> 40) as f32 / (1u64 << 23) as f32 - 1.0
-    });
-    // The class is the largest of the first three features: learnable.
-    let v = |i: usize, j: usize| x.as_slice()[i * 12 + j];
-    let class = |i| (0..3).fold(0, |best, j| if v(i, j) > v(i, best) { j } else { best });
-    let labels = Labels::new((0..SAMPLES).map(class).collect()).unwrap();
-    (x, labels)
-}
-
-/// A network whose start depends on `seed`.
-fn net(seed: u64) -> Net {
-    let mut net = Net::default();
-    net.init(Init::He, seed);
-    net
-}
-
-/// Every parameter's bits, in visiting order.
-fn bits<P: Parameters<Elem = f32>>(net: &P) -> Vec<u32> {
-    let mut out = Vec::new();
-    net.visit(&ParamPath::ROOT, &mut |_, p| {
-        out.extend(p.value.iter().map(|v| v.to_bits()))
-    });
-    out
-}
-
-/// Three epochs of Adam on [`data`] with batches of 30 in 6 groups, on
-/// `comm`; every rank starts from another network (rank 0's wins).
-fn train_on(comm: &dyn Collective) -> (Vec<u32>, Vec<u64>) {
-    let mut net = net(3 + 100 * comm.rank() as u64);
-    let report = Trainer::new(&mut net, SoftmaxWithLoss::new(), Adam::new(0.05))
-        .epochs(3)
-        .batch(30)
-        .seed(9)
-        .data_parallel(DataParallel::new(comm))
-        .progress(Progress::Off)
-        .fit(&data())
-        .unwrap();
-    let losses = report.steps.iter().map(|s| s.loss.to_bits()).collect();
-    (bits(&net), losses)
-}
+use parallel::{bits, cnn_steps, data, images, net, train_on};
 
 #[test]
 fn one_two_three_and_six_ranks_end_with_the_bits_of_one_process() {
@@ -91,10 +40,7 @@ fn the_grouped_gradient_is_the_batch_gradient() {
     // A convolutional network, so every kernel's backward is in the sum.
     let mut net = SimpleConvNet::<f32>::default();
     net.init(Init::He, 4);
-    let x = Tensor::<Nchw<1, 28, 28>>::from_fn((8, Const, Const, Const), |i| {
-        ((i[0] * 31 + i[2] * 7 + i[3] * 3) % 11) as f32 / 11.0
-    });
-    let t = Labels::<10>::new(vec![3, 1, 4, 1, 5, 9, 2, 6]).unwrap();
+    let (x, t) = images();
     let mut reference = net.clone();
     let expected =
         f64::from(backprop(&mut reference, &mut SoftmaxWithLoss::new(), x.clone(), &t).unwrap());
@@ -117,21 +63,9 @@ fn the_grouped_gradient_is_the_batch_gradient() {
     for (i, (g, r)) in grads.iter().zip(&references).enumerate() {
         assert!((g - r).abs() <= 1e-5 * largest, "gradient {i}: {g} vs {r}");
     }
-    // Two ranks of the same step: the same bits as one process.
-    let got = ranks::run(2, |me| {
-        let mut net = SimpleConvNet::<f32>::default();
-        net.init(Init::He, 4);
-        let mut step = DataParallel::new(me).groups(4);
-        step.backprop(&mut net, &mut SoftmaxWithLoss::new(), &x, &t, 0)
-            .unwrap();
-        let mut g = Vec::new();
-        net.visit(&ParamPath::ROOT, &mut |_, p| {
-            g.extend(p.grad.iter().map(|v| v.to_bits()))
-        });
-        g
-    });
-    let ours: Vec<u32> = grads.iter().map(|v| v.to_bits()).collect();
-    assert!(got.iter().all(|g| *g == ours));
+    // Two steps on two ranks: the same bits as on one process.
+    let ours = cnn_steps(&Local);
+    assert!(ranks::run(2, |me| cnn_steps(me)).iter().all(|g| *g == ours));
 }
 
 #[test]

@@ -52,7 +52,7 @@ impl Traffic {
 /// into groups, each rank of `comm` computes its groups' gradients, and the
 /// exact sum of all of them becomes every parameter's gradient on every
 /// rank, bit-identical for any number of ranks up to the group count (see
-/// [the module](self) for exactly what is guaranteed).
+/// [the module](crate::train::parallel) for exactly what is guaranteed).
 ///
 /// On [`Local`](super::Local) it is one process doing all the groups: the
 /// reference a job of several ranks reproduces.

@@ -4,8 +4,9 @@
 //!
 //! The communication is behind [`Collective`], so the same code runs in one
 //! process ([`Local`]) and over MPI (`katachi::dist::World`, cargo feature
-//! `mpi`). [`DataParallel`] is the step; [`Trainer::data_parallel`]
-//! (crate::train::Trainer::data_parallel) runs a whole training run with it.
+//! `mpi`). [`DataParallel`] is the step;
+//! [`Trainer::data_parallel`](crate::train::Trainer::data_parallel) runs a
+//! whole training run with it.
 //!
 //! # What is guaranteed
 //!
