@@ -104,3 +104,25 @@ fn each_schedule_flag_gives_its_rates_and_a_warmup_needs_cosine() {
         std::path::Path::new("runs/a")
     );
 }
+
+#[cfg(not(feature = "mpi"))]
+#[test]
+fn dist_needs_a_build_with_mpi() {
+    let error = common::dist::Dist::start(true, 6).err().unwrap();
+    assert_eq!(
+        error.to_string(),
+        "--dist is given: this build has no MPI: build with `--features mpi`"
+    );
+    let alone = common::dist::Dist::start(false, 6).unwrap();
+    assert!(alone.is_root() && alone.comm().is_none());
+}
+
+#[cfg(feature = "mpi")]
+#[test]
+fn dist_without_mpirun_is_one_rank() {
+    let dist = common::dist::Dist::start(true, 6).unwrap();
+    let comm = dist.comm().unwrap();
+    assert_eq!((comm.rank(), comm.size()), (0, 1));
+    assert!(dist.is_root());
+    assert_eq!(dist.describe(), ", 1 rank (6 groups per batch)");
+}

@@ -63,6 +63,7 @@ impl Dist {
     /// `", 2 ranks (6 groups per batch)"` for a job, nothing alone.
     pub fn describe(&self) -> String {
         match self.comm() {
+            Some(c) if c.size() == 1 => format!(", 1 rank ({} groups per batch)", self.groups),
             Some(c) => format!(", {} ranks ({} groups per batch)", c.size(), self.groups),
             None => String::new(),
         }

@@ -5,8 +5,9 @@ use std::time::Instant;
 
 use super::Collective;
 use super::agree::{agree, outcome, settle, status};
-use super::exact::{ZERO, exponent, mean, quantize, scale};
+use super::exact::{exponent, mean, mean_factor, quantize, scale};
 use super::shard::{group_rng, group_rows, rank_groups};
+use super::stash::Stash;
 use crate::error::{Error, Result};
 use crate::init::RngState;
 use crate::labels::Labels;
@@ -61,7 +62,7 @@ impl Traffic {
 /// use katachi::prelude::*;
 /// use katachi::train::parallel::{DataParallel, Local};
 ///
-/// let mut net = (Affine::<3, 4, f64>::zeros(), Relu, Affine::<4, 2, f64>::zeros());
+/// let mut net = (Affine::<3, 4, f64>::zeros(), Relu::new(), Affine::<4, 2, f64>::zeros());
 /// net.init(Init::He, 1);
 /// let x = Tensor::<Batch<3>, f64>::from_fn((12, Const), |i| (i[0] * 3 + i[1]) as f64 / 36.0);
 /// let t = Labels::<2>::new((0..12).map(|i| i % 2).collect())?;
@@ -82,10 +83,10 @@ pub struct DataParallel<'a> {
     comm: &'a dyn Collective,
     groups: usize,
     started: bool,
-    /// Each learned tensor's length, in visiting order.
-    tensors: Vec<usize>,
-    /// This rank's groups' gradients × group size, one flat run per group.
-    values: Vec<f64>,
+    /// This rank's groups' gradients, until they are summed.
+    stash: Stash,
+    /// The grid integers of this rank's groups, summed (exactly, in `f64`).
+    sums: Vec<f64>,
     /// This rank's groups' losses × group size.
     losses: Vec<f64>,
     header: Vec<i64>,
@@ -101,8 +102,8 @@ impl<'a> DataParallel<'a> {
             comm,
             groups: DEFAULT_GROUPS,
             started: false,
-            tensors: Vec::new(),
-            values: Vec::new(),
+            stash: Stash::default(),
+            sums: Vec::new(),
             losses: Vec::new(),
             header: Vec::new(),
             send: Vec::new(),
@@ -178,13 +179,16 @@ impl<'a> DataParallel<'a> {
         });
         comm.broadcast(&mut words, 0);
         let mut next = words.iter();
-        self.tensors.clear();
+        let mut tensors = Vec::new();
         net.visit_mut(&ParamPath::ROOT, &mut |_, p| {
             for (v, w) in p.value.iter_mut().zip(&mut next) {
                 *v = P::Elem::from_f64(f64::from_bits(*w as u64));
             }
-            self.tensors.push(p.value.len());
+            if p.role.is_learned() {
+                tensors.push(p.value.len());
+            }
         });
+        self.stash = Stash::for_tensors(tensors);
         // The dropout generators too: each group's masks derive from them.
         let mut states = net.rng_states();
         let mut words: Vec<i64> = states.iter().flat_map(|(_, s)| state_words(s)).collect();
@@ -262,50 +266,28 @@ impl<'a> DataParallel<'a> {
         let started = Instant::now();
         let comm = self.comm;
         let local = self.compute(net, loss, images, labels, rows, place);
-        let params: usize = self.tensors.iter().sum();
-        let groups_here = self.losses.len();
-
         // The header: every rank's status and each tensor's largest value.
         self.header.clear();
         self.header.push(status(comm, local.is_err()));
-        self.header.push(
-            self.losses
-                .iter()
-                .map(|v| exponent(v.abs()))
-                .max()
-                .unwrap_or(ZERO),
-        );
-        let mut offset = 0;
-        for &len in &self.tensors {
-            let largest = (0..groups_here)
-                .flat_map(|g| &self.values[g * params + offset..g * params + offset + len])
-                .fold(0.0f64, |m, v| m.max(v.abs()));
-            self.header.push(exponent(largest));
-            offset += len;
-        }
+        let loss_largest = self.losses.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+        self.header.push(exponent(loss_largest));
+        let maxima = self.stash.maxima().iter();
+        self.header.extend(maxima.map(|&m| exponent(m)));
         let talk = Instant::now();
         comm.all_reduce_max(&mut self.header);
         let mut seconds = talk.elapsed().as_secs_f64();
         outcome(comm, self.header[0], local.as_ref().err())?;
 
         // Every group on the shared grid, summed over this rank's groups.
-        let scales: Vec<i32> = self.header[1..]
-            .iter()
+        let scales: Vec<i32> = (self.header[1..].iter())
             .map(|&e| scale(e, self.groups))
             .collect();
+        self.stash.sum_into(&mut self.sums, &scales[1..]);
         self.send.clear();
         self.send
             .push(self.losses.iter().map(|&v| quantize(v, scales[0])).sum());
-        let mut offset = 0;
-        for (&len, &s) in self.tensors.iter().zip(&scales[1..]) {
-            for i in offset..offset + len {
-                let sum = (0..groups_here)
-                    .map(|g| quantize(self.values[g * params + i], s))
-                    .sum();
-                self.send.push(sum);
-            }
-            offset += len;
-        }
+        // Integers below 2⁵⁰: the conversion is exact.
+        self.send.extend(self.sums.iter().map(|&v| v as i64));
         self.recv.clear();
         self.recv.resize(self.send.len(), 0);
         let talk = Instant::now();
@@ -317,9 +299,9 @@ impl<'a> DataParallel<'a> {
         let mut tensor = 0;
         net.visit_mut(&ParamPath::ROOT, &mut |_, p| {
             if p.role.is_learned() {
-                let s = scales[1 + tensor];
+                let factor = mean_factor(scales[1 + tensor], n);
                 for (g, &sum) in p.grad.iter_mut().zip(&mut sums) {
-                    *g = E::from_f64(mean(sum, s, n));
+                    *g = E::from_f64(sum as f64 * factor);
                 }
                 tensor += 1;
             }
@@ -349,8 +331,8 @@ impl<'a> DataParallel<'a> {
         N: Layer<Tensor<S, E>> + Parameters<Elem = E>,
         L: Loss<N::Out, Labels<C>, Elem = E>,
     {
-        self.values.clear();
         self.losses.clear();
+        self.stash.clear();
         let bases = net.rng_states();
         let (comm, groups) = (self.comm, self.groups);
         let mut result = Ok(());
@@ -382,21 +364,8 @@ impl<'a> DataParallel<'a> {
                     break;
                 }
             };
-            let count = part.len() as f64;
-            self.losses.push(value * count);
-            let mut bad = None;
-            net.visit(&ParamPath::ROOT, &mut |path, p| {
-                if !p.role.is_learned() {
-                    return;
-                }
-                for (i, g) in p.grad.iter().enumerate() {
-                    let v = g.to_f64() * count;
-                    if !v.is_finite() && bad.is_none() {
-                        bad = Some((path.to_string(), i, v));
-                    }
-                    self.values.push(v);
-                }
-            });
+            self.losses.push(value * part.len() as f64);
+            let bad = self.stash.keep(net, part.len());
             if let Some((name, i, v)) = bad {
                 result = Err(Error::NonFinite {
                     what: format!("the gradient of `{name}`"),

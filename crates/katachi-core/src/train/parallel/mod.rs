@@ -53,6 +53,7 @@ mod agree;
 mod data_parallel;
 mod exact;
 mod shard;
+mod stash;
 
 pub(crate) use data_parallel::Place;
 pub use data_parallel::{DataParallel, Traffic};

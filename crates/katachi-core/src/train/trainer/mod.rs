@@ -329,7 +329,7 @@ impl<'a, N, L, S, const C: usize, E: Element> Trainer<'a, N, L, S, C, E> {
     /// let x = Tensor::<Batch<4>>::from_fn((64, Const), |i| ((i[0] >> i[1]) & 1) as f32);
     /// let labels = Labels::<2>::new((0..64).map(|i| i & 1).collect())?;
     /// let data = (x, labels);
-    /// let mut net = (Affine::<4, 8>::zeros(), Relu, Affine::<8, 2>::zeros());
+    /// let mut net = (Affine::<4, 8>::zeros(), Relu::new(), Affine::<8, 2>::zeros());
     /// net.init(Init::He, 1);
     /// let report = Trainer::new(&mut net, SoftmaxWithLoss::new(), Sgd::new(0.5))
     ///     .epochs(20)
@@ -340,9 +340,9 @@ impl<'a, N, L, S, const C: usize, E: Element> Trainer<'a, N, L, S, C, E> {
     /// assert!(report.epochs.last().unwrap().loss < 0.1);
     /// let traffic = report.traffic.unwrap();
     /// assert_eq!(traffic.steps, 80);
-    /// // 4 + 32 + 16 + 2 parameters and the loss, in 64-bit words, and a
-    /// // header with a status and a scale for the loss and each tensor.
-    /// assert_eq!(traffic.bytes_per_step, 8 * (55 + 6));
+    /// // 4·8 + 8 + 8·2 + 2 = 58 parameters and the loss, in 64-bit words,
+    /// // and a header: a status, and a scale for the loss and each tensor.
+    /// assert_eq!(traffic.bytes_per_step, 8 * (59 + 6));
     /// # Ok::<(), katachi::Error>(())
     /// ```
     pub fn data_parallel(mut self, step: DataParallel<'a>) -> Self {
