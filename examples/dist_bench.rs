@@ -46,6 +46,11 @@ struct Args {
     /// Groups per global batch.
     #[arg(long, default_value_t = 6)]
     groups: usize,
+    /// Only the all-reduce of a buffer the size of the network's gradient
+    /// (after a small all-reduce that lines the ranks up): the transfer
+    /// alone, without waiting for a slower rank.
+    #[arg(long)]
+    comm_only: bool,
 }
 
 /// A wide multilayer perceptron: the GEMM-bound workload.
@@ -97,6 +102,9 @@ where
     S: Shape,
     N: Layer<Tensor<S>, Out = Tensor<Batch<10>>> + Parameters<Elem = f32>,
 {
+    if args.comm_only {
+        return all_reduce_alone(args, world, name, net.num_params());
+    }
     let batch = x.dims().as_ref()[0];
     let t = Labels::<10>::new((0..batch).map(|i| i * 3 % 10).collect())?;
     let mut loss = SoftmaxWithLoss::new();
@@ -154,5 +162,33 @@ where
         );
     }
     println!();
+    Ok(())
+}
+
+/// Times `--steps` all-reduces of one 64-bit word per parameter (and the
+/// loss), each after a one-word all-reduce that lines the ranks up.
+fn all_reduce_alone(args: &Args, world: &World, name: &str, params: usize) -> Result<(), Error> {
+    let send = vec![1i64; params + 1];
+    let mut recv = vec![0i64; params + 1];
+    let mut times = Vec::new();
+    for _ in 0..args.steps + 3 {
+        world.all_reduce_max(&mut [0]);
+        let started = Instant::now();
+        world.all_reduce_sum(&send, &mut recv);
+        times.push(started.elapsed().as_secs_f64());
+    }
+    assert!(recv.iter().all(|&v| v == world.size() as i64));
+    if world.rank() == 0 {
+        let times = &mut times[3..];
+        times.sort_by(f64::total_cmp);
+        let bytes = 8 * send.len();
+        let median = times[times.len() / 2];
+        println!(
+            "{name}: all-reduce of {bytes} bytes on {} ranks: {:.2} ms ({:.2} GB/s of buffer)",
+            world.size(),
+            median * 1e3,
+            bytes as f64 / median / 1e9
+        );
+    }
     Ok(())
 }

@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use katachi::dist::{Collective, DataParallel, Local, World};
+use katachi::dist::{DataParallel, Local, World};
 use katachi::prelude::*;
 use katachi::train::{Progress, Trainer};
 

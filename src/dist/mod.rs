@@ -24,7 +24,7 @@
 //! use katachi::train::Trainer;
 //!
 //! let world = World::init()?; // one process if not started by mpirun
-//! let mnist = katachi::data::Mnist::<f32>::load("data/mnist")?;
+//! let mnist = katachi::data::Mnist::<f32>::load("data/mnist".as_ref())?;
 //! let mut net = TwoLayerNet::<784, 50>::seeded(42);
 //! let report = Trainer::new(&mut net, SoftmaxWithLoss::new(), Sgd::new(0.1))
 //!     .epochs(17)

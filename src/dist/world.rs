@@ -90,6 +90,16 @@ impl World {
         })
     }
 
+    /// This process's rank, from 0 (also [`Collective::rank`]).
+    pub fn rank(&self) -> usize {
+        self.rank
+    }
+
+    /// The number of ranks in the job (also [`Collective::size`]).
+    pub fn size(&self) -> usize {
+        self.size
+    }
+
     /// Ends the program on an error. An [`Error::Rank`] reached every rank
     /// together, so each prints it and exits normally with code 1; any
     /// other error may be this rank's alone, so it is printed with the rank
