@@ -255,8 +255,7 @@ fn a_rank_started_without_mpirun_trains_alone() {
 fn bad_data_on_one_rank_ends_every_rank_with_its_error() {
     let (job, dir) = job("nan", &mpirun(2, &[]));
     assert!(!job.ok, "{}", job.output);
-    // Every rank ends with the error (each prints it too, but the lines of
-    // two processes may interleave on the way out).
+    // Every rank ends with the error, and prints it.
     for rank in 0..2 {
         let error = std::fs::read_to_string(dir.join(format!("rank{rank}.error"))).unwrap();
         assert_eq!(
@@ -264,7 +263,8 @@ fn bad_data_on_one_rank_ends_every_rank_with_its_error() {
             "rank 1 of 2 failed: the training data holds NaN at sample 0, element 7"
         );
     }
-    assert!(job.output.contains("rank 1 of 2 failed"), "{}", job.output);
+    let line = "error: rank 1 of 2 failed: the training data holds NaN at sample 0, element 7\n";
+    assert_eq!(job.output.matches(line).count(), 2, "{}", job.output);
     assert!(job.seconds < PATIENCE.as_secs_f64());
     std::fs::remove_dir_all(dir).unwrap();
 }
@@ -279,11 +279,8 @@ fn a_panic_on_one_rank_ends_the_job_naming_it() {
         job.output
     );
     assert!(job.output.contains("a bug on rank 1"), "{}", job.output);
-    assert!(
-        job.output.contains("MPI_ABORT was invoked on rank 1"),
-        "{}",
-        job.output
-    );
+    // (mpirun adds its own `MPI_ABORT was invoked on rank 1` banner, but
+    // Open MPI 4.1 sometimes loses it in a race with the job's end.)
     std::fs::remove_dir_all(dir).unwrap();
 }
 

@@ -74,7 +74,7 @@ impl World {
         let (rank, size) = (comm.rank(), comm.size());
         let previous = std::panic::take_hook();
         std::panic::set_hook(Box::new(move |info| {
-            eprintln!("rank {rank} of {size} panicked: {info}");
+            say(format!("rank {rank} of {size} panicked: {info}\n"));
             previous(info);
             // The last call this process makes: the job ends with it.
             SimpleCommunicator::world().abort(ABORT_CODE);
@@ -107,11 +107,14 @@ impl World {
     /// waiting.
     pub fn exit_on_error(self, error: &Error) -> ! {
         if matches!(error, Error::Rank { .. }) || self.size == 1 {
-            eprintln!("error: {error}");
+            say(format!("error: {error}\n"));
             drop(self); // MPI_Finalize, on every rank alike
             std::process::exit(1);
         }
-        eprintln!("rank {} of {}: error: {error}", self.rank, self.size);
+        say(format!(
+            "rank {} of {}: error: {error}\n",
+            self.rank, self.size
+        ));
         self.lock().comm.abort(ABORT_CODE)
     }
 
@@ -147,4 +150,11 @@ impl Collective for World {
         let guard = self.lock();
         guard.comm.process_at_rank(root as i32).broadcast_into(buf);
     }
+}
+
+/// Writes `line` to stderr in one piece: the ranks' stderr meet in mpirun's,
+/// and a line written in parts can interleave with another rank's.
+fn say(line: String) {
+    use std::io::Write;
+    let _ = std::io::stderr().write_all(line.as_bytes());
 }
