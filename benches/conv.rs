@@ -1,7 +1,8 @@
 //! Convolution layers, next to the affine benches: the book's SimpleConvNet
 //! layer (30 filters 5×5 on 28×28 images) and a second-layer shape (32
 //! filters 3×3 over 30 channels of 12×12, padding 1), forward and backward;
-//! max pooling; and a whole SimpleConvNet training step.
+//! max pooling; and whole training steps of SimpleConvNet and of the
+//! book's DeepConvNet (chapter 8).
 //!
 //! Throughput counts FLOPs as the im2col GEMMs do: 2·filters·patch·positions
 //! per image for each product (forward, dW, and dX where computed), patch
@@ -11,7 +12,7 @@
 #![allow(missing_docs)]
 
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
-use katachi::models::SimpleConvNet;
+use katachi::models::{DeepConvNet, SimpleConvNet};
 use katachi::prelude::*;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
@@ -109,6 +110,39 @@ fn step(c: &mut Criterion) {
             |x| {
                 let value = backprop(&mut net, &mut loss, x, &t).expect("batch matches");
                 adam.step(&mut net);
+                value
+            },
+            BatchSize::LargeInput,
+        )
+    });
+
+    // DeepConvNet: six 3×3 convolutions (forward, dW, and dX for all but
+    // the first), the two affine layers (forward, dW, dX).
+    let mut deep = DeepConvNet::<f32>::default();
+    deep.init(Init::He, 3);
+    deep.set_mode(Mode::Train);
+    let mut adam = Adam::new(0.001);
+    let convs = [
+        (16, 9, 28 * 28, 2),
+        (16, 16 * 9, 28 * 28, 3),
+        (32, 16 * 9, 14 * 14, 3),
+        (32, 32 * 9, 16 * 16, 3),
+        (64, 32 * 9, 8 * 8, 3),
+        (64, 64 * 9, 8 * 8, 3),
+    ];
+    let flops = convs
+        .iter()
+        .map(|&(f, patch, positions, products)| products * product_flops(100, f, patch, positions))
+        .sum::<u64>()
+        + 3 * (2 * 100 * 1024 * 50) as u64
+        + 3 * (2 * 100 * 50 * 10) as u64;
+    group.throughput(Throughput::Elements(flops));
+    group.bench_function("deep_conv_net/batch100/adam", |b| {
+        b.iter_batched(
+            || x.clone(),
+            |x| {
+                let value = backprop(&mut deep, &mut loss, x, &t).expect("batch matches");
+                adam.step(&mut deep);
                 value
             },
             BatchSize::LargeInput,

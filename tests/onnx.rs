@@ -36,6 +36,22 @@ struct StridedCnn {
     affine: Affine<784, 10>,
 }
 
+/// Batch-normalised convolutions, an average pool and a global average
+/// pool in front of the classifier: 28 → 14 → one number per channel.
+#[derive(Network, Default)]
+#[network(input = Tensor<Nchw<1, 28, 28>>)]
+struct NormedCnn {
+    conv1: Conv2d<1, 8, 3, 1, 1>,
+    norm1: BatchNorm2d<8>,
+    relu1: Relu,
+    pool: AvgPool2d<2>,
+    conv2: Conv2d<8, 16, 3, 1, 1>,
+    norm2: BatchNorm2d<16>,
+    relu2: Relu,
+    gap: GlobalAvgPool,
+    affine: Affine<16, 10>,
+}
+
 /// Where the models and arrays go: read by the Python check.
 fn out_dir() -> PathBuf {
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("onnx-check");
@@ -70,6 +86,21 @@ fn each_layer_becomes_its_operator_and_each_parameter_an_initializer() {
     assert_eq!(
         ops(&StridedCnn::default()),
         ["Conv", "Relu", "Conv", "Relu", "Flatten", "Gemm"]
+    );
+    assert_eq!(
+        ops(&NormedCnn::default()),
+        [
+            "Conv",
+            "BatchNormalization",
+            "Relu",
+            "AveragePool",
+            "Conv",
+            "BatchNormalization",
+            "Relu",
+            "GlobalAveragePool",
+            "Flatten",
+            "Gemm"
+        ]
     );
     // Every parameter by its dotted path, but BatchNorm's count of batches
     // (inference does not use it).
@@ -124,7 +155,7 @@ where
 }
 
 #[test]
-fn the_four_networks_are_written_for_onnxruntime() {
+fn the_five_networks_are_written_for_onnxruntime() {
     let Mnist { train, test } = Mnist::<f32>::load(Path::new("data/mnist")).unwrap();
     let dir = out_dir();
     std::fs::write(dir.join("images"), little_endian(test.images.as_slice())).unwrap();
@@ -160,11 +191,13 @@ fn the_four_networks_are_written_for_onnxruntime() {
         (head.reshape().unwrap(), test.reshape().unwrap());
     train_and_write("simple_conv_net", <SimpleConvNet>::default(), &head, &test);
     train_and_write("strided_cnn", StridedCnn::default(), &head, &test);
+    train_and_write("normed_cnn", NormedCnn::default(), &head, &test);
     for name in [
         "two_layer_net",
         "norm_mlp",
         "simple_conv_net",
         "strided_cnn",
+        "normed_cnn",
     ] {
         let model = std::fs::read(dir.join(format!("{name}.onnx"))).unwrap();
         assert!(model.len() > 1000, "{name}: {} bytes", model.len());

@@ -2,7 +2,8 @@
 
 For each model `tests/onnx.rs` wrote (the book's TwoLayerNet and
 SimpleConvNet, an MLP with BatchNorm and Dropout, a CNN with stride-2 padded
-convolutions): `onnx.checker.check_model` passes, and onnxruntime's scores
+convolutions, a CNN with BatchNorm2d, average pooling and a global average
+pool): `onnx.checker.check_model` passes, and onnxruntime's scores
 on the 10 000 MNIST test images match katachi's within 1e-5 (max absolute
 difference) with the same argmax on every image. Also: a model exported with
 a softmax at the output gives softmax(katachi's scores), and an f64 network
@@ -23,6 +24,7 @@ NETWORKS = {
     "norm_mlp": (784,),
     "simple_conv_net": (1, 28, 28),
     "strided_cnn": (1, 28, 28),
+    "normed_cnn": (1, 28, 28),
 }
 TOLERANCE = 1e-5
 

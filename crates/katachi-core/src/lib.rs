@@ -77,8 +77,9 @@ pub mod prelude {
     pub use crate::labels::Labels;
     pub use crate::layer::Network;
     pub use crate::layer::{
-        Add, Affine, BatchNorm, Conv2d, Dropout, Flatten, IdentityWithLoss, Layer, Loss,
-        LossBackward, MaxPool2d, Mul, Relu, Sigmoid, SoftmaxWithLoss, Tanh, backprop,
+        Add, Affine, AvgPool2d, BatchNorm, BatchNorm2d, Conv2d, Dropout, Flatten, GlobalAvgPool,
+        IdentityWithLoss, Layer, Loss, LossBackward, MaxPool2d, Mul, Relu, Sigmoid,
+        SoftmaxWithLoss, Tanh, backprop,
     };
     pub use crate::optim::{AdaGrad, Adam, Momentum, Optimizer, RmsProp, Schedule, Sgd};
     pub use crate::param::{Mode, Param, ParamPath, Parameters};

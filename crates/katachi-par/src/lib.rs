@@ -46,6 +46,7 @@
 #![deny(unsafe_code)]
 
 pub mod affine;
+pub mod avg_pool;
 pub mod batch_norm;
 mod compiled;
 pub mod conv;

@@ -3,7 +3,10 @@
 use katachi_par::Element;
 
 use super::{Attribute, Export, Graph};
-use crate::layer::{Affine, BatchNorm, Conv2d, Dropout, Flatten, MaxPool2d, Relu, Sigmoid, Tanh};
+use crate::layer::{
+    Affine, AvgPool2d, BatchNorm, BatchNorm2d, Conv2d, Dropout, Flatten, GlobalAvgPool, MaxPool2d,
+    Relu, Sigmoid, Tanh,
+};
 use crate::param::ParamPath;
 
 impl<M, const I: usize, const O: usize, E: Element> Export<M> for Affine<I, O, E> {
@@ -104,6 +107,33 @@ impl<M, const N: usize, E: Element> Export<M> for BatchNorm<N, E> {
             vec![input, scale, bias, mean, var],
             attributes,
         )
+    }
+}
+
+impl<M, const K: usize, const S: usize, E: Element> Export<M> for AvgPool2d<K, S, E> {
+    fn export(&self, graph: &mut Graph, path: &ParamPath<'_>, input: String) -> String {
+        let (k, s) = (K as i64, S as i64);
+        let attributes = vec![
+            ("kernel_shape", Attribute::Ints(vec![k, k])),
+            ("strides", Attribute::Ints(vec![s, s])),
+        ];
+        graph.node("AveragePool", path, vec![input], attributes)
+    }
+}
+
+impl<M, E: Element> Export<M> for GlobalAvgPool<E> {
+    /// `[batch, C, 1, 1]` from ONNX's pooling, flattened to katachi's rows.
+    fn export(&self, graph: &mut Graph, path: &ParamPath<'_>, input: String) -> String {
+        let pooled = graph.node("GlobalAveragePool", path, vec![input], Vec::new());
+        let axis = vec![("axis", Attribute::Int(1))];
+        graph.node("Flatten", path, vec![pooled], axis)
+    }
+}
+
+impl<M, const C: usize, E: Element> Export<M> for BatchNorm2d<C, E> {
+    /// `BatchNormalization` normalises axis 1, the channels, of 4-D input.
+    fn export(&self, graph: &mut Graph, path: &ParamPath<'_>, input: String) -> String {
+        Export::<M>::export(&self.norm, graph, path, input)
     }
 }
 
