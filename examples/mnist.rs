@@ -234,7 +234,7 @@ fn run<N: MnistNet>(args: &Args, dist: &Dist) -> Result<(), Error> {
         println!(
             "training: {:?} lr {lr} ({:?}), batch {}, {} epochs, {total} steps, {} threads{}",
             args.optimizer,
-            args.run.schedule,
+            args.run.schedule_kind(),
             args.batch,
             args.epochs,
             rayon::current_num_threads(),

@@ -29,12 +29,14 @@ mod cnn;
 #[path = "common/mod.rs"]
 mod common;
 use cnn::Recipe;
+use common::ScheduleKind;
 
 fn main() {
     cnn::main::<SimpleConvNet>(Recipe {
         about: "Train the book's SimpleConvNet on MNIST and report the test accuracy.",
         epochs: 5,
         out: "target/mnist_cnn",
+        schedule: ScheduleKind::Constant,
         init: Init::Normal { std: 0.01 },
     });
 }

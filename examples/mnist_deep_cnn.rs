@@ -12,8 +12,11 @@
 //! maps keep their size, the fourth by 2), a 2×2 max pool after each pair,
 //! affine 50 → ReLU → dropout 0.5 → affine 10 → dropout 0.5: the network of
 //! `katachi::models::DeepConvNet`, initialised by He's rule and trained
-//! with Adam (learning rate 0.001) on batches of 100 for 10 epochs, as in
-//! the book (which reports 99.38 %).
+//! with Adam (learning rate 0.001) on batches of 100, as in the book (which
+//! reports 99.38 %), for 10 epochs with the rate annealed to 0 by a cosine
+//! schedule (`--schedule constant` for the book's constant rate: the
+//! accuracy then wanders by ±0.1 % from epoch to epoch instead of
+//! settling).
 //!
 //! The flags and the output are `mnist_cnn`'s: a line per epoch with the
 //! loss, the accuracy on the first 10 000 training images and on the test
@@ -28,12 +31,14 @@ mod cnn;
 #[path = "common/mod.rs"]
 mod common;
 use cnn::Recipe;
+use common::ScheduleKind;
 
 fn main() {
     cnn::main::<DeepConvNet>(Recipe {
         about: "Train the book's DeepConvNet on MNIST and report the test accuracy.",
         epochs: 10,
         out: "target/mnist_deep_cnn",
+        schedule: ScheduleKind::Cosine,
         init: Init::He,
     });
 }

@@ -36,6 +36,14 @@ unsafe impl GlobalAlloc for Counting {
 #[global_allocator]
 static GLOBAL: Counting = Counting;
 
+/// Held by each test for its whole run: the count is of the whole process,
+/// so another test allocating at the same time would be counted too.
+static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn alone() -> std::sync::MutexGuard<'static, ()> {
+    ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 fn sgd(net: &mut TwoLayerNet, lr: f32) {
     net.visit_mut(&ParamPath::ROOT, &mut |_, p| {
         for (v, g) in p.value.iter_mut().zip(p.grad.iter()) {
@@ -46,6 +54,7 @@ fn sgd(net: &mut TwoLayerNet, lr: f32) {
 
 #[test]
 fn a_warm_training_step_allocates_nothing() {
+    let _alone = alone();
     let mut net = <TwoLayerNet>::seeded(1);
     let mut loss = SoftmaxWithLoss::<10>::new();
     let x = Tensor::<Batch<784>>::from_fn((100, Const), |i| ((i[0] * 7 + i[1]) % 13) as f32 / 13.0);
@@ -66,4 +75,61 @@ fn a_warm_training_step_allocates_nothing() {
     let during = ALLOCATIONS.load(Ordering::Relaxed) - before;
     assert!(last.is_finite());
     assert_eq!(during, 0, "10 warm steps allocated {during} times");
+}
+
+/// Warm steps of a network with Adam: the allocations counted.
+fn warm_step_allocations<S, N>(mut net: N, x: Tensor<S>, t: Labels<10>) -> usize
+where
+    S: Shape,
+    N: Layer<Tensor<S>, Out = Tensor<Batch<10>>> + Parameters<Elem = f32>,
+{
+    let mut loss = SoftmaxWithLoss::<10>::new();
+    let mut adam = Adam::new(0.001);
+    let mut batches: Vec<_> = (0..8).map(|_| x.clone()).collect();
+    for _ in 0..3 {
+        backprop(&mut net, &mut loss, batches.pop().unwrap(), &t).unwrap();
+        adam.step(&mut net);
+    }
+    let before = ALLOCATIONS.load(Ordering::Relaxed);
+    for _ in 0..5 {
+        let value = backprop(&mut net, &mut loss, batches.pop().unwrap(), &t).unwrap();
+        assert!(value.is_finite());
+        adam.step(&mut net);
+    }
+    ALLOCATIONS.load(Ordering::Relaxed) - before
+}
+
+fn images(batch: usize) -> Tensor<Nchw<1, 28, 28>> {
+    Tensor::from_fn((batch, Const, Const, Const), |i| {
+        ((i[0] * 31 + i[2] * 7 + i[3] * 3) % 23) as f32 / 23.0
+    })
+}
+
+#[test]
+fn a_warm_cnn_step_allocates_nothing() {
+    let _alone = alone();
+    // Inside a pool, as the examples train: a parallel region started from
+    // outside one goes through rayon's global queue, which allocates a
+    // block every 63 jobs. One thread: on more, a product's packing buffers
+    // belong to the worker that runs it, and a worker that first runs a
+    // larger product late in the run still sizes its buffers then.
+    let threads = 1;
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .unwrap();
+    let t = Labels::<10>::new((0..20).map(|i| i % 10).collect()).unwrap();
+    let simple = katachi::models::SimpleConvNet::<f32>::seeded(1);
+    let during = pool.install(|| warm_step_allocations(simple, images(20), t.clone()));
+    assert_eq!(
+        during, 0,
+        "5 warm SimpleConvNet steps on {threads} threads allocated {during} times"
+    );
+    let mut deep = katachi::models::DeepConvNet::<f32>::default();
+    deep.init(Init::He, 1);
+    let during = pool.install(|| warm_step_allocations(deep, images(20), t));
+    assert_eq!(
+        during, 0,
+        "5 warm DeepConvNet steps on {threads} threads allocated {during} times"
+    );
 }

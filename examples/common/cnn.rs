@@ -13,7 +13,7 @@ use katachi::prelude::*;
 use katachi::train::{Trainer, evaluate};
 
 use crate::common::dist::Dist;
-use crate::common::{RunFlags, flag, print_results, with_threads, write_model};
+use crate::common::{RunFlags, ScheduleKind, flag, print_results, with_threads, write_model};
 
 /// The flags of a convolutional example (the defaults that differ between
 /// networks come from its [`Recipe`]).
@@ -62,6 +62,8 @@ pub struct Recipe {
     pub out: &'static str,
     /// How the weights start.
     pub init: Init,
+    /// The learning-rate schedule unless `--schedule` says otherwise.
+    pub schedule: ScheduleKind,
 }
 
 /// Training images checked for the per-epoch train accuracy: enough to
@@ -93,7 +95,8 @@ impl<N> CnnNet for N where
 /// The whole program: flags read, the run, errors reported.
 pub fn main<N: CnnNet>(recipe: Recipe) {
     let matches = Args::command().about(recipe.about).get_matches();
-    let args = Args::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    let mut args = Args::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    args.run.schedule.get_or_insert(recipe.schedule);
     let dist = match Dist::start(args.run.dist, args.run.groups) {
         Ok(dist) => dist,
         Err(error) => return Dist::alone().finish(Err(error)),
@@ -142,7 +145,7 @@ fn run<N: CnnNet>(args: &Args, recipe: &Recipe, dist: &Dist) -> Result<(), Error
         println!(
             "training: Adam lr {} ({:?}), batch {}, {epochs} epochs, {total} steps, {} threads{}",
             args.lr,
-            args.run.schedule,
+            args.run.schedule_kind(),
             args.batch,
             rayon::current_num_threads(),
             dist.describe()

@@ -15,9 +15,10 @@ pub mod plot;
 /// The flags both examples take for the run around the loop.
 #[derive(clap::Args, Debug)]
 pub struct RunFlags {
-    /// The learning-rate schedule over the run.
-    #[arg(long, value_enum, default_value_t = ScheduleKind::Constant)]
-    pub schedule: ScheduleKind,
+    /// The learning-rate schedule over the run [default: constant; cosine
+    /// for mnist_deep_cnn].
+    #[arg(long, value_enum)]
+    pub schedule: Option<ScheduleKind>,
     /// Steps of linear warm-up before the cosine schedule.
     #[arg(long, default_value_t = 0)]
     pub warmup: usize,
@@ -68,19 +69,24 @@ impl RunFlags {
         self.resume.clone().unwrap_or_else(|| out.to_path_buf())
     }
 
+    /// The schedule `--schedule` names, or constant.
+    pub fn schedule_kind(&self) -> ScheduleKind {
+        self.schedule.unwrap_or(ScheduleKind::Constant)
+    }
+
     /// The schedule for a run of `total` steps at rate `lr`.
     ///
     /// # Errors
     /// If `--warmup` is given for a schedule other than cosine.
     pub fn schedule(&self, lr: f64, total: usize) -> Result<Box<dyn Schedule>, katachi::Error> {
-        if self.warmup > 0 && self.schedule != ScheduleKind::Cosine {
+        if self.warmup > 0 && self.schedule_kind() != ScheduleKind::Cosine {
             return Err(katachi::Error::setting(
                 "--warmup",
                 self.warmup,
                 "a warm-up goes with --schedule cosine",
             ));
         }
-        Ok(match self.schedule {
+        Ok(match self.schedule_kind() {
             ScheduleKind::Constant => Box::new(Constant::new(lr)),
             ScheduleKind::Step => Box::new(StepDecay::new(lr, total.div_ceil(4), 0.5)),
             ScheduleKind::Exponential => {

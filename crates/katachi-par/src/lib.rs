@@ -58,6 +58,7 @@ mod gemm;
 mod matrix;
 mod par;
 pub mod pool;
+mod scratch;
 pub mod softmax_xent;
 
 pub use element::{Element, ElementKind};

@@ -3,14 +3,15 @@
 
 use rayon::prelude::*;
 
-use super::ConvDims;
 use super::im2col::{col2im, im2col};
+use super::{ConvDims, images_per_task};
 use crate::compiled::compiled_here;
 use crate::element::Element;
 use crate::extent::check_len;
 use crate::gemm::{Accum, gemm};
 use crate::matrix::{MatMut, MatRef};
 use crate::par::Par;
+use crate::scratch::with_buffers;
 
 compiled_here!(
     /// This module's kernels, compiled here for `f32` and `f64`.
@@ -71,7 +72,6 @@ pub(crate) fn param_grads_impl<E: Element>(
     // images in order, then the partials are added in group order.
     let partial_len = filters * patch + filters;
     let groups = dims.batch.div_ceil(IMAGES_PER_PARTIAL);
-    let mut partials = vec![E::ZERO; groups * partial_len];
     let image_len = dims.image_len().max(1);
     let (x_group, dy_group) = (
         IMAGES_PER_PARTIAL * image_len,
@@ -96,26 +96,41 @@ pub(crate) fn param_grads_impl<E: Element>(
             }
         }
     };
-    let scratch = || vec![E::ZERO; patch * positions];
-    if par.split(2 * dims.flops()) {
-        partials
-            .par_chunks_mut(partial_len)
-            .zip(x.par_chunks(x_group))
-            .zip(dy.par_chunks(dy_group))
-            .for_each_init(scratch, group);
-    } else {
-        let mut col = scratch();
-        partials
-            .chunks_mut(partial_len)
-            .zip(x.chunks(x_group))
-            .zip(dy.chunks(dy_group))
-            .for_each(|task| group(&mut col, task));
-    }
-    for partial in partials.chunks_exact(partial_len) {
-        let (pdw, pdb) = partial.split_at(filters * patch);
-        dw.iter_mut().zip(pdw).for_each(|(d, &p)| *d += p);
-        db.iter_mut().zip(pdb).for_each(|(d, &p)| *d += p);
-    }
+    let split = par.split(2 * dims.flops());
+    // The partials, then a column buffer per group (one, unsplit): the
+    // calling thread's from one call to the next.
+    let cols = if split { groups } else { 1 };
+    let len = |i: usize| {
+        if i == 0 {
+            groups * partial_len
+        } else {
+            patch * positions
+        }
+    };
+    with_buffers::<E, _>(1 + cols, len, |buffers| {
+        let (partials, cols) = buffers.split_first_mut().expect("partials and columns");
+        partials.fill(E::ZERO);
+        let tasks = partials.chunks_mut(partial_len).zip(x.chunks(x_group));
+        if split {
+            let tasks = partials
+                .par_chunks_mut(partial_len)
+                .zip(x.par_chunks(x_group));
+            tasks
+                .zip(dy.par_chunks(dy_group))
+                .zip(cols.par_iter_mut())
+                .for_each(|(task, col)| group(col, task));
+        } else {
+            let col = &mut cols[0];
+            tasks
+                .zip(dy.chunks(dy_group))
+                .for_each(|task| group(col, task));
+        }
+        for partial in partials.chunks_exact(partial_len) {
+            let (pdw, pdb) = partial.split_at(filters * patch);
+            dw.iter_mut().zip(pdw).for_each(|(d, &p)| *d += p);
+            db.iter_mut().zip(pdb).for_each(|(d, &p)| *d += p);
+        }
+    });
 }
 
 /// `dx ← col2im(Wᵀ · dY_n)` for every image: the gradient of the input.
@@ -159,17 +174,31 @@ pub(crate) fn input_grad_impl<E: Element>(
         );
         col2im(dcol, dx, dims);
     };
-    let scratch = || vec![E::ZERO; patch * positions];
-    if par.split(dims.flops()) {
-        dx.par_chunks_mut(dims.image_len())
-            .zip(dy.par_chunks(filters * positions))
-            .for_each_init(scratch, image);
-    } else {
-        let mut dcol = scratch();
-        dx.chunks_mut(dims.image_len())
-            .zip(dy.chunks(filters * positions))
-            .for_each(|pair| image(&mut dcol, pair));
-    }
+    let (image_len, out_len) = (dims.image_len(), filters * positions);
+    let split = par.split(dims.flops());
+    let per_task = images_per_task(dims.batch, split);
+    let tasks = dims.batch.div_ceil(per_task);
+    with_buffers::<E, _>(
+        tasks,
+        |_| patch * positions,
+        |dcols| {
+            let task = |((dx, dy), dcol): ((&mut [E], &[E]), &mut Vec<E>)| {
+                for pair in dx.chunks_mut(image_len).zip(dy.chunks(out_len)) {
+                    image(dcol, pair);
+                }
+            };
+            let (xs, ys) = (per_task * image_len, per_task * out_len);
+            if split {
+                let chunks = dx.par_chunks_mut(xs).zip(dy.par_chunks(ys));
+                chunks.zip(dcols.par_iter_mut()).for_each(task);
+            } else {
+                dx.chunks_mut(xs)
+                    .zip(dy.chunks(ys))
+                    .zip(dcols.iter_mut())
+                    .for_each(task);
+            }
+        },
+    );
 }
 
 /// The sum of `v`, in eight interleaved lanes (so the compiler can keep

@@ -2,14 +2,15 @@
 
 use rayon::prelude::*;
 
-use super::ConvDims;
 use super::im2col::im2col;
+use super::{ConvDims, images_per_task};
 use crate::compiled::compiled_here;
 use crate::element::Element;
 use crate::extent::check_len;
 use crate::gemm::{Accum, gemm};
 use crate::matrix::{MatMut, MatRef};
 use crate::par::Par;
+use crate::scratch::with_buffers;
 
 compiled_here!(
     /// This module's kernels, compiled here for `f32` and `f64`.
@@ -68,21 +69,34 @@ pub(crate) fn forward_impl<E: Element>(
         return;
     }
     let image = |col: &mut Vec<E>, (x, y): (&[E], &mut [E])| image_forward(x, w, b, col, y, dims);
-    let scratch = || vec![E::ZERO; patch * positions];
-    let image_len = dims.image_len().max(1);
-    if par.split(dims.flops()) {
-        x.par_chunks(image_len)
-            .zip(y.par_chunks_mut(filters * positions))
-            .for_each_init(scratch, image);
-    } else {
-        let mut col = scratch();
-        x.chunks(image_len)
-            .zip(y.chunks_mut(filters * positions))
-            .for_each(|pair| image(&mut col, pair));
-    }
+    let (image_len, out_len) = (dims.image_len().max(1), filters * positions);
+    let split = par.split(dims.flops());
+    let per_task = images_per_task(dims.batch, split);
+    let tasks = dims.batch.div_ceil(per_task);
+    // A column buffer per task, the calling thread's from one call to the next.
+    with_buffers::<E, _>(
+        tasks,
+        |_| patch * positions,
+        |cols| {
+            let task = |((x, y), col): ((&[E], &mut [E]), &mut Vec<E>)| {
+                for pair in x.chunks(image_len).zip(y.chunks_mut(out_len)) {
+                    image(col, pair);
+                }
+            };
+            let (xs, ys) = (per_task * image_len, per_task * out_len);
+            if split {
+                let chunks = x.par_chunks(xs).zip(y.par_chunks_mut(ys));
+                chunks.zip(cols.par_iter_mut()).for_each(task);
+            } else {
+                x.chunks(xs)
+                    .zip(y.chunks_mut(ys))
+                    .zip(cols.iter_mut())
+                    .for_each(task);
+            }
+        },
+    );
 }
 
-/// One image: im2col into `col`, then `y ← W·col + b` (bias per filter row).
 fn image_forward<E: Element>(
     x: &[E],
     w: &[E],

@@ -24,6 +24,17 @@ mod im2col;
 mod tests;
 
 pub use crate::extent::out_extent;
+
+/// Images per task of a forward or input-gradient pass: about four tasks
+/// per thread when the work is split (each task reuses one column buffer
+/// for its images), all of them in one task otherwise. Each image's result
+/// is the same whatever the split.
+fn images_per_task(batch: usize, split: bool) -> usize {
+    match split {
+        true => batch.div_ceil(4 * rayon::current_num_threads()).max(1),
+        false => batch.max(1),
+    }
+}
 pub use backward::{input_grad, param_grads};
 pub use forward::forward;
 pub use im2col::{col2im, im2col};
