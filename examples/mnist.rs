@@ -110,7 +110,8 @@ struct Args {
     /// same run.
     #[arg(long, default_value_t = 42)]
     seed: u64,
-    /// Threads for the kernels (0: one per core).
+    /// Threads for the kernels (0: one per core; with `--dist`, the cores
+    /// shared out among the ranks on each machine).
     #[arg(long, default_value_t = 0, value_parser = flag::threads)]
     threads: usize,
     /// A folder with the four IDX files (gzipped or not).
@@ -153,7 +154,7 @@ fn main() {
         Ok(dist) => dist,
         Err(error) => return Dist::alone().finish(Err(error)),
     };
-    let result = with_threads(args.threads, || with_network(&args, &dist));
+    let result = with_threads(dist.threads(args.threads), || with_network(&args, &dist));
     dist.finish(result);
 }
 

@@ -59,6 +59,8 @@ fn rank_child() {
                 world.size().to_string(),
             )
             .unwrap();
+            let local = format!("{} {}", world.local_size(), world.threads_per_rank());
+            std::fs::write(dir.join(format!("rank{rank}.local")), local).unwrap();
         }
         "nan" | "panic" | "kill" => {
             let (mut x, labels) = data();
@@ -199,6 +201,10 @@ fn assert_ranks_match_one_process(dir: &Path, ranks: usize, how: &str) {
             ranks.to_string(),
             "{how}"
         );
+        // Every rank of these jobs is on this machine: the cores are shared out.
+        let cores = std::thread::available_parallelism().unwrap().get();
+        let local = format!("{ranks} {}", (cores / ranks).max(1));
+        assert_eq!(String::from_utf8(read("local")).unwrap(), local, "{how}");
         assert!(
             read("params") == bytes32(&params),
             "{how}: rank {rank}'s parameters differ"

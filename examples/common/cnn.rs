@@ -35,7 +35,8 @@ pub struct Args {
     /// Seed for initialisation and the batch order.
     #[arg(long, default_value_t = 42)]
     seed: u64,
-    /// Threads for the kernels (0: one per core).
+    /// Threads for the kernels (0: one per core; with `--dist`, the cores
+    /// shared out among the ranks on each machine).
     #[arg(long, default_value_t = 0, value_parser = flag::threads)]
     threads: usize,
     /// A folder with the four IDX files (gzipped or not).
@@ -101,7 +102,9 @@ pub fn main<N: CnnNet>(recipe: Recipe) {
         Ok(dist) => dist,
         Err(error) => return Dist::alone().finish(Err(error)),
     };
-    let result = with_threads(args.threads, || run::<N>(&args, &recipe, &dist));
+    let result = with_threads(dist.threads(args.threads), || {
+        run::<N>(&args, &recipe, &dist)
+    });
     dist.finish(result);
 }
 

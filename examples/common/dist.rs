@@ -55,6 +55,17 @@ impl Dist {
         None
     }
 
+    /// The kernel threads for `--threads requested`: as asked, or for 0
+    /// ("one per core") in a job, this machine's cores shared out among the
+    /// ranks running on it.
+    pub fn threads(&self, requested: usize) -> usize {
+        #[cfg(feature = "mpi")]
+        if let (0, Some(world)) = (requested, &self.world) {
+            return world.threads_per_rank();
+        }
+        requested
+    }
+
     /// Whether this process prints and writes: rank 0, or the only one.
     pub fn is_root(&self) -> bool {
         self.comm().is_none_or(|c| c.rank() == 0)

@@ -30,6 +30,7 @@ pub struct World {
     comm: Mutex<Serialized>,
     rank: usize,
     size: usize,
+    local_size: usize,
     // Dropped after `comm`: MPI is finalised last.
     _universe: Universe,
 }
@@ -72,6 +73,8 @@ impl World {
         }
         let comm = universe.world();
         let (rank, size) = (comm.rank(), comm.size());
+        // The ranks that share this machine's memory (MPI_COMM_TYPE_SHARED).
+        let local_size = comm.split_shared(rank).size() as usize;
         let previous = std::panic::take_hook();
         std::panic::set_hook(Box::new(move |info| {
             say(format!("rank {rank} of {size} panicked: {info}\n"));
@@ -86,6 +89,7 @@ impl World {
             }),
             rank: rank as usize,
             size: size as usize,
+            local_size,
             _universe: universe,
         })
     }
@@ -98,6 +102,21 @@ impl World {
     /// The number of ranks in the job (also [`Collective::size`]).
     pub fn size(&self) -> usize {
         self.size
+    }
+
+    /// The number of ranks running on this machine (this one included):
+    /// how many share its cores. `World::threads_per_rank` divides them.
+    pub fn local_size(&self) -> usize {
+        self.local_size
+    }
+
+    /// Threads for this rank's kernels when each rank should get an equal
+    /// share of this machine's cores: the cores divided by
+    /// [`World::local_size`], at least 1. Two ranks on a 16-core machine
+    /// get 8 each, rather than 16 each fighting over the cores.
+    pub fn threads_per_rank(&self) -> usize {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        (cores / self.local_size.max(1)).max(1)
     }
 
     /// Ends the program on an error. An [`Error::Rank`] reached every rank
