@@ -1,11 +1,11 @@
 //! [`DataParallel`]: one training step's gradient, computed by groups spread
 //! over the ranks and summed exactly.
 
+mod start;
+
 use std::time::Instant;
 
 use super::Collective;
-mod start;
-
 use super::agree::{agree, outcome, settle, status};
 use super::exact::{exponent, mean, mean_factor, quantize, scale};
 use super::shard::{group_rng, group_rows, rank_groups};
