@@ -7,6 +7,7 @@ use katachi_par::Par;
 use katachi_par::avg_pool;
 use katachi_par::pool::PoolDims;
 
+use super::pool::pool_dims;
 use super::{Layer, NO_FORWARD};
 use crate::check::{Signature, WindowFits};
 use crate::param::{ParamMut, ParamPath, ParamView, Parameters};
@@ -60,13 +61,7 @@ impl<const K: usize, const S: usize, E: Element> AvgPool2d<K, S, E> {
     }
 
     fn pool_dims<C: Dim, H: ConstDim, W: ConstDim>(batch: usize, channels: C) -> PoolDims {
-        PoolDims {
-            planes: batch * channels.size(),
-            height: H::SIZE,
-            width: W::SIZE,
-            window: K,
-            stride: S,
-        }
+        pool_dims::<C, H, W>(batch, channels, K, S)
     }
 
     /// Pools `x` into the buffer `y` (resized as needed).

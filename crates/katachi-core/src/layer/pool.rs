@@ -59,13 +59,24 @@ impl<const K: usize, const S: usize, E: Element> MaxPool2d<K, S, E> {
     }
 
     fn pool_dims<C: Dim, H: ConstDim, W: ConstDim>(batch: usize, channels: C) -> PoolDims {
-        PoolDims {
-            planes: batch * channels.size(),
-            height: H::SIZE,
-            width: W::SIZE,
-            window: K,
-            stride: S,
-        }
+        pool_dims::<C, H, W>(batch, channels, K, S)
+    }
+}
+
+/// The extents of pooling `[batch, C, H, W]` by `window × window` windows
+/// moved by `stride`: what the max and the average pool hand their kernels.
+pub(super) fn pool_dims<C: Dim, H: ConstDim, W: ConstDim>(
+    batch: usize,
+    channels: C,
+    window: usize,
+    stride: usize,
+) -> PoolDims {
+    PoolDims {
+        planes: batch * channels.size(),
+        height: H::SIZE,
+        width: W::SIZE,
+        window,
+        stride,
     }
 }
 

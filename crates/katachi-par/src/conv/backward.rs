@@ -4,7 +4,7 @@
 use rayon::prelude::*;
 
 use super::im2col::{col2im, im2col};
-use super::{ConvDims, images_per_task};
+use super::{ConvDims, per_image};
 use crate::compiled::compiled_here;
 use crate::element::Element;
 use crate::extent::check_len;
@@ -164,7 +164,7 @@ pub(crate) fn input_grad_impl<E: Element>(
     if dims.batch == 0 || positions == 0 || filters == 0 || dims.image_len() == 0 {
         return;
     }
-    let image = |dcol: &mut Vec<E>, (dx, dy): (&mut [E], &[E])| {
+    let image = |dcol: &mut Vec<E>, dy: &[E], dx: &mut [E]| {
         gemm(
             MatMut::row_major(dcol, patch, positions),
             Accum::Replace,
@@ -176,28 +176,15 @@ pub(crate) fn input_grad_impl<E: Element>(
     };
     let (image_len, out_len) = (dims.image_len(), filters * positions);
     let split = par.split(dims.flops());
-    let per_task = images_per_task(dims.batch, split);
-    let tasks = dims.batch.div_ceil(per_task);
-    with_buffers::<E, _>(
-        tasks,
-        |_| patch * positions,
-        |dcols| {
-            let task = |((dx, dy), dcol): ((&mut [E], &[E]), &mut Vec<E>)| {
-                for pair in dx.chunks_mut(image_len).zip(dy.chunks(out_len)) {
-                    image(dcol, pair);
-                }
-            };
-            let (xs, ys) = (per_task * image_len, per_task * out_len);
-            if split {
-                let chunks = dx.par_chunks_mut(xs).zip(dy.par_chunks(ys));
-                chunks.zip(dcols.par_iter_mut()).for_each(task);
-            } else {
-                dx.chunks_mut(xs)
-                    .zip(dy.chunks(ys))
-                    .zip(dcols.iter_mut())
-                    .for_each(task);
-            }
-        },
+    per_image(
+        dy,
+        out_len,
+        dx,
+        image_len,
+        dims.batch,
+        patch * positions,
+        split,
+        image,
     );
 }
 

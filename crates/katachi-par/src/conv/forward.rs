@@ -1,16 +1,13 @@
 //! The forward pass: per image, im2col then one GEMM with the filters.
 
-use rayon::prelude::*;
-
 use super::im2col::im2col;
-use super::{ConvDims, images_per_task};
+use super::{ConvDims, per_image};
 use crate::compiled::compiled_here;
 use crate::element::Element;
 use crate::extent::check_len;
 use crate::gemm::{Accum, gemm};
 use crate::matrix::{MatMut, MatRef};
 use crate::par::Par;
-use crate::scratch::with_buffers;
 
 compiled_here!(
     /// This module's kernels, compiled here for `f32` and `f64`.
@@ -68,32 +65,18 @@ pub(crate) fn forward_impl<E: Element>(
     if dims.batch == 0 || positions == 0 || filters == 0 {
         return;
     }
-    let image = |col: &mut Vec<E>, (x, y): (&[E], &mut [E])| image_forward(x, w, b, col, y, dims);
+    let image = |col: &mut Vec<E>, x: &[E], y: &mut [E]| image_forward(x, w, b, col, y, dims);
     let (image_len, out_len) = (dims.image_len().max(1), filters * positions);
     let split = par.split(dims.flops());
-    let per_task = images_per_task(dims.batch, split);
-    let tasks = dims.batch.div_ceil(per_task);
-    // A column buffer per task, the calling thread's from one call to the next.
-    with_buffers::<E, _>(
-        tasks,
-        |_| patch * positions,
-        |cols| {
-            let task = |((x, y), col): ((&[E], &mut [E]), &mut Vec<E>)| {
-                for pair in x.chunks(image_len).zip(y.chunks_mut(out_len)) {
-                    image(col, pair);
-                }
-            };
-            let (xs, ys) = (per_task * image_len, per_task * out_len);
-            if split {
-                let chunks = x.par_chunks(xs).zip(y.par_chunks_mut(ys));
-                chunks.zip(cols.par_iter_mut()).for_each(task);
-            } else {
-                x.chunks(xs)
-                    .zip(y.chunks_mut(ys))
-                    .zip(cols.iter_mut())
-                    .for_each(task);
-            }
-        },
+    per_image(
+        x,
+        image_len,
+        y,
+        out_len,
+        dims.batch,
+        patch * positions,
+        split,
+        image,
     );
 }
 

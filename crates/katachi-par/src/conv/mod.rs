@@ -17,6 +17,11 @@
 //! and `db` are summed in fixed groups of images and then group by group,
 //! so every result is bit-identical on any number of threads.
 
+use rayon::prelude::*;
+
+use crate::element::Element;
+use crate::scratch::with_buffers;
+
 mod backward;
 mod forward;
 mod im2col;
@@ -35,6 +40,44 @@ fn images_per_task(batch: usize, split: bool) -> usize {
         false => batch.max(1),
     }
 }
+
+/// Runs `image(col, input_n, output_n)` for each of the `batch` images
+/// (`input` in runs of `input_len`, `output` of `output_len`), in tasks
+/// across threads when `split`; each task has a column buffer of `col_len`
+/// elements, the calling thread's from one call to the next.
+#[allow(clippy::too_many_arguments)]
+fn per_image<E: Element>(
+    input: &[E],
+    input_len: usize,
+    output: &mut [E],
+    output_len: usize,
+    batch: usize,
+    col_len: usize,
+    split: bool,
+    image: impl Fn(&mut Vec<E>, &[E], &mut [E]) + Sync,
+) {
+    let per_task = images_per_task(batch, split);
+    let tasks = batch.div_ceil(per_task);
+    with_buffers::<E, _>(
+        tasks,
+        |_| col_len,
+        |cols| {
+            let task = |((input, output), col): ((&[E], &mut [E]), &mut Vec<E>)| {
+                let images = input.chunks(input_len).zip(output.chunks_mut(output_len));
+                images.for_each(|(i, o)| image(col, i, o));
+            };
+            let (is, os) = (per_task * input_len, per_task * output_len);
+            if split {
+                let chunks = input.par_chunks(is).zip(output.par_chunks_mut(os));
+                chunks.zip(cols.par_iter_mut()).for_each(task);
+            } else {
+                let chunks = input.chunks(is).zip(output.chunks_mut(os));
+                chunks.zip(cols.iter_mut()).for_each(task);
+            }
+        },
+    );
+}
+
 pub use backward::{input_grad, param_grads};
 pub use forward::forward;
 pub use im2col::{col2im, im2col};
