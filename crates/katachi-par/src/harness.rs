@@ -74,6 +74,16 @@ fn blockings(real: Blocking) -> [Blocking; 4] {
     ]
 }
 
+/// The blocking a product with `kernel` runs under on this CPU.
+fn blocking_for<E: Element>(kernel: &MicroKernel<E>) -> Blocking {
+    Blocking::for_kernel(
+        kernel.mr,
+        kernel.nr,
+        size_of::<E>(),
+        crate::caches::cache_sizes(),
+    )
+}
+
 fn check_kernel<E: Element>(kernel: &MicroKernel<E>, real: Blocking, seed: u64) {
     for blocking in blockings(real) {
         check_kernel_blocking(kernel, blocking, seed);
@@ -149,14 +159,14 @@ fn check_kernel_blocking<E: Element>(kernel: &MicroKernel<E>, blocking: Blocking
 #[test]
 fn every_f32_kernel_matches_the_reference() {
     for kernel in kernel::available_f32() {
-        check_kernel(kernel, crate::gemm::BLOCKING_F32, 1);
+        check_kernel(kernel, blocking_for(kernel), 1);
     }
 }
 
 #[test]
 fn every_f64_kernel_matches_the_reference() {
     for kernel in kernel::available_f64() {
-        check_kernel(kernel, crate::gemm::BLOCKING_F64, 2);
+        check_kernel(kernel, blocking_for(kernel), 2);
     }
 }
 
@@ -247,8 +257,8 @@ fn same_bits_on_every_kernel<E: Element>(
 
 #[test]
 fn every_kernel_gives_the_same_bits() {
-    same_bits_on_every_kernel(kernel::available_f32(), crate::gemm::BLOCKING_F32);
-    same_bits_on_every_kernel(kernel::available_f64(), crate::gemm::BLOCKING_F64);
+    same_bits_on_every_kernel(kernel::available_f32(), crate::gemm::blocking::<f32>());
+    same_bits_on_every_kernel(kernel::available_f64(), crate::gemm::blocking::<f64>());
 }
 
 #[test]
@@ -336,14 +346,14 @@ fn results_do_not_depend_on_the_thread_count() {
 
 #[test]
 fn blocking_is_consistent_with_the_kernels() {
-    fn check<E: Element>(kernels: Vec<&'static MicroKernel<E>>, blocking: Blocking) {
-        let Blocking { mc, nc, kc, .. } = blocking;
-        assert!(kc > 0);
+    fn check<E: Element>(kernels: Vec<&'static MicroKernel<E>>) {
         for kernel in kernels {
+            let Blocking { mc, nc, kc, .. } = blocking_for(kernel);
+            assert_eq!(kc, crate::gemm::DEPTH, "{kernel:?}: KC = {kc}");
             assert_eq!(mc % kernel.mr, 0, "{kernel:?}: MC = {mc}");
             assert_eq!(nc % kernel.nr, 0, "{kernel:?}: NC = {nc}");
         }
     }
-    check(kernel::available_f32(), crate::gemm::BLOCKING_F32);
-    check(kernel::available_f64(), crate::gemm::BLOCKING_F64);
+    check(kernel::available_f32());
+    check(kernel::available_f64());
 }

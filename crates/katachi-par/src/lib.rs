@@ -48,6 +48,7 @@
 pub mod affine;
 pub mod avg_pool;
 pub mod batch_norm;
+pub mod caches;
 mod compiled;
 pub mod conv;
 mod element;

@@ -65,13 +65,12 @@ pub(crate) fn gemm_packed<E: Element>(
     };
     let plan = Plan {
         kernel,
-        blocking,
-        mc: row_block_height(m, mr, blocking.mc, threads),
+        mc: blocking.rows(m, mr, threads),
         blocks: BlockGrid {
             n,
             k,
             nc: blocking.nc,
-            kc: blocking.kc,
+            kc: blocking.depth(k),
             nr,
         },
         // A is read in place when the product is narrow: each element of A
@@ -99,23 +98,9 @@ fn fill_rows<E: Element>(c: &mut [E], rs: usize, n: usize, bias: Option<&[E]>) {
     }
 }
 
-/// The height of a row block: MC on one thread. With several threads the
-/// blocks are resized to share the rows evenly: as many blocks as MC
-/// allows, rounded up to a multiple of the thread count. Only the row
-/// split changes, not the arithmetic per element.
-fn row_block_height(m: usize, mr: usize, mc: usize, threads: usize) -> usize {
-    if threads > 1 {
-        let blocks = m.div_ceil(mc).next_multiple_of(threads);
-        m.div_ceil(blocks).next_multiple_of(mr)
-    } else {
-        mc
-    }
-}
-
 /// One product, cut into blocks: everything the steps below share.
 struct Plan<'a, E: 'static> {
     kernel: &'a MicroKernel<E>,
-    blocking: Blocking,
     /// Rows per row block (LOOP 3).
     mc: usize,
     blocks: BlockGrid,
@@ -138,7 +123,7 @@ impl<E: Element> Plan<'_, E> {
         let range = aligned_range(bbuf, self.blocks.packed_len());
         let bpack = &mut bbuf[range.clone()];
         for (jc, pc, offset, len) in self.blocks.iter() {
-            let (nc, kc) = (self.blocking.nc.min(n - jc), self.blocking.kc.min(k - pc));
+            let (nc, kc) = (self.blocks.nc.min(n - jc), self.blocks.kc.min(k - pc));
             let panel = &mut bpack[offset..offset + len];
             let par = if len >= PARALLEL_PACK { par } else { Par::Seq };
             pack_b(
@@ -161,7 +146,7 @@ impl<E: Element> Plan<'_, E> {
         let ic = ib * self.mc;
         let mc_here = self.mc.min(self.m - ic);
         for (jc, pc, offset, len) in self.blocks.iter() {
-            let (nc, kc) = (self.blocking.nc.min(n - jc), self.blocking.kc.min(k - pc));
+            let (nc, kc) = (self.blocks.nc.min(n - jc), self.blocks.kc.min(k - pc));
             let a = self.a_source(abuf, ic, mc_here, pc, kc);
             let block = match (pc, self.accum, self.bias) {
                 (0, Accum::Replace, Some(b)) => Block::FirstWithBias(b),

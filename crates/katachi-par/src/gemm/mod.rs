@@ -1,7 +1,8 @@
 //! General matrix product on strided views: packed, cache-blocked, with a
 //! SIMD micro-kernel chosen at run time and a portable one always compiled.
 //!
-//! - `blocking.rs`: the block sizes and the caches they aim at;
+//! - `blocking.rs`: the block sizes, from the kernel's tile and the caches
+//!   the CPU reports;
 //! - `pack.rs`: copying blocks of the operands into kernel order;
 //! - `loops.rs`: the five loops around the micro-kernel, and the threading;
 //! - `kernel/`: the micro-kernels (the only `unsafe` in the crate);
@@ -17,8 +18,10 @@ mod tile;
 
 use std::any::Any;
 use std::cell::Cell;
+use std::sync::OnceLock;
 use std::thread::LocalKey;
 
+use crate::caches::cache_sizes;
 use crate::compiled::compiled_here;
 use crate::element::{Element, ElementKind};
 use crate::matrix::{MatMut, MatRef};
@@ -156,12 +159,19 @@ fn best_kernel<E: Element>() -> &'static kernel::MicroKernel<E> {
     )
 }
 
-/// The cache blocking for `E`.
-fn blocking<E: Element>() -> Blocking {
-    match E::KIND {
-        ElementKind::F32 => BLOCKING_F32,
-        ElementKind::F64 => BLOCKING_F64,
-    }
+/// The cache blocking for `E`'s best kernel on this CPU's caches, worked
+/// out once.
+pub(crate) fn blocking<E: Element>() -> Blocking {
+    static F32: OnceLock<Blocking> = OnceLock::new();
+    static F64: OnceLock<Blocking> = OnceLock::new();
+    let cell = match E::KIND {
+        ElementKind::F32 => &F32,
+        ElementKind::F64 => &F64,
+    };
+    *cell.get_or_init(|| {
+        let kernel = best_kernel::<E>();
+        Blocking::for_kernel(kernel.mr, kernel.nr, size_of::<E>(), cache_sizes())
+    })
 }
 
 /// Lends this thread's reusable buffers for packed blocks of `E`. A nested
@@ -221,7 +231,8 @@ pub(crate) fn gemm_packed_with<E: Element>(
 }
 
 pub(crate) use blocking::Blocking;
-pub(crate) use blocking::{F32 as BLOCKING_F32, F64 as BLOCKING_F64};
+#[cfg(test)]
+pub(crate) use blocking::DEPTH;
 
 compiled_here!(
     /// This module's kernels, compiled here for `f32` and `f64`.
