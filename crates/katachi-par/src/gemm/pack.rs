@@ -22,44 +22,77 @@ pub(crate) fn pack_a<E: Element>(
     kc: usize,
     mr: usize,
 ) {
-    if a.rs == 1 && mr == 6 {
+    // The kernels' heights, known to the compiler in the fast paths.
+    match mr {
+        6 => pack_a_fixed::<E, 6>(dst, a, i0, mc, p0, kc),
+        12 => pack_a_fixed::<E, 12>(dst, a, i0, mc, p0, kc),
+        _ => {
+            for (panel, out) in dst.chunks_exact_mut(mr * kc).enumerate() {
+                let row0 = i0 + panel * mr;
+                pack_a_panel(out, a, row0, mr.min(i0 + mc - row0), p0, kc, mr);
+            }
+        }
+    }
+}
+
+/// [`pack_a`] for a kernel `MR` rows tall.
+fn pack_a_fixed<E: Element, const MR: usize>(
+    dst: &mut [E],
+    a: &MatRef<'_, E>,
+    i0: usize,
+    mc: usize,
+    p0: usize,
+    kc: usize,
+) {
+    if a.rs == 1 {
         // A transposed view (Xᵀ in dW = Xᵀ·dY): each column of `a` is a
         // contiguous run. Reading a run once and dealing it out to every
         // panel touches each cache line once; going panel by panel would
         // fetch every line again for each panel it feeds (19 % of a book-net
         // step, measured).
-        deal_columns::<E, 6>(dst, a, i0, mc, p0, kc);
+        deal_columns::<E, MR>(dst, a, i0, mc, p0, kc);
         return;
     }
-    for (panel, out) in dst.chunks_exact_mut(mr * kc).enumerate() {
-        let row0 = i0 + panel * mr;
-        let rows = mr.min(i0 + mc - row0);
-        if a.cs == 1 && rows == mr && mr == 6 {
-            // The common case (row-major A, a whole panel), with the row
-            // count known to the compiler.
-            interleave::<E, 6>(out, a.data, row0 * a.rs + p0, a.rs, 6, kc);
-        } else if a.rs == 1 && rows == mr && mr == 6 {
-            // A transposed view: columns are contiguous, a whole panel.
-            copy_rows::<E, 6>(out, &a.data[row0 + p0 * a.cs..], a.cs, kc);
-        } else if a.rs == 1 {
-            // Columns of `a` are contiguous (a transposed view): one copy per p.
-            for (p, lane) in out.chunks_exact_mut(mr).enumerate() {
-                let start = row0 + (p0 + p) * a.cs;
-                lane[..rows].copy_from_slice(&a.data[start..start + rows]);
-                lane[rows..].fill(E::ZERO);
+    for (panel, out) in dst.chunks_exact_mut(MR * kc).enumerate() {
+        let row0 = i0 + panel * MR;
+        let rows = MR.min(i0 + mc - row0);
+        if a.cs == 1 && rows == MR {
+            // The common case (row-major A, a whole panel).
+            interleave::<E, MR>(out, a.data, row0 * a.rs + p0, a.rs, MR, kc);
+        } else {
+            pack_a_panel(out, a, row0, rows, p0, kc, MR);
+        }
+    }
+}
+
+/// One panel of [`pack_a`], `rows ≤ mr` of them valid, any strides.
+fn pack_a_panel<E: Element>(
+    out: &mut [E],
+    a: &MatRef<'_, E>,
+    row0: usize,
+    rows: usize,
+    p0: usize,
+    kc: usize,
+    mr: usize,
+) {
+    if a.rs == 1 {
+        // Columns of `a` are contiguous (a transposed view): one copy per p.
+        for (p, lane) in out.chunks_exact_mut(mr).enumerate() {
+            let start = row0 + (p0 + p) * a.cs;
+            lane[..rows].copy_from_slice(&a.data[start..start + rows]);
+            lane[rows..].fill(E::ZERO);
+        }
+        return;
+    }
+    for r in 0..mr {
+        if r < rows {
+            let base = (row0 + r) * a.rs + p0 * a.cs;
+            for p in 0..kc {
+                out[p * mr + r] = a.data[base + p * a.cs];
             }
         } else {
-            for r in 0..mr {
-                if r < rows {
-                    let base = (row0 + r) * a.rs + p0 * a.cs;
-                    for p in 0..kc {
-                        out[p * mr + r] = a.data[base + p * a.cs];
-                    }
-                } else {
-                    for p in 0..kc {
-                        out[p * mr + r] = E::ZERO;
-                    }
-                }
+            for p in 0..kc {
+                out[p * mr + r] = E::ZERO;
             }
         }
     }

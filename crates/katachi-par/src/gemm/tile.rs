@@ -6,7 +6,7 @@ use crate::element::Element;
 use crate::matrix::MatRef;
 
 /// The largest tile any kernel computes, for the edge scratch tile.
-pub(super) const MAX_TILE: usize = 192;
+pub(super) const MAX_TILE: usize = 384;
 
 /// Which KC block of the product a macro-tile belongs to.
 #[derive(Clone, Copy)]

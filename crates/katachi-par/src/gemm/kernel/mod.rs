@@ -142,16 +142,20 @@ pub(crate) fn portable<E>(kernels: &[&'static MicroKernel<E>]) -> &'static Micro
         .expect("the portable kernel is always available")
 }
 
-/// Every kernel this CPU can run, best first (for the test harness).
+/// Every kernel this CPU can run, best first (the rest for the test
+/// harness; in tests the list also holds test-only variants).
 pub(crate) fn available_f32() -> Vec<&'static MicroKernel<f32>> {
     let mut all = Vec::new();
     #[cfg(target_arch = "x86_64")]
     if x86::has_avx512f() {
         all.push(&x86::F32_AVX512);
+        all.push(&x86::F32_AVX512_6ROWS);
     }
     #[cfg(target_arch = "x86_64")]
     if x86::has_avx2_fma() {
         all.push(&x86::F32_AVX2);
+        #[cfg(test)]
+        all.push(&x86::F32_AVX2_12ROWS);
     }
     all.push(portable_f32());
     all
@@ -163,6 +167,7 @@ pub(crate) fn available_f64() -> Vec<&'static MicroKernel<f64>> {
     #[cfg(target_arch = "x86_64")]
     if x86::has_avx512f() {
         all.push(&x86::F64_AVX512);
+        all.push(&x86::F64_AVX512_6ROWS);
     }
     #[cfg(target_arch = "x86_64")]
     if x86::has_avx2_fma() {

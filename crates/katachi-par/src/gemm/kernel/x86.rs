@@ -1,9 +1,13 @@
-//! x86-64 kernels: AVX-512F (6×32 `f32`, 6×16 `f64`) and AVX2 + FMA (6×16
+//! x86-64 kernels: AVX-512F (12×32 `f32`, 12×16 `f64`) and AVX2 + FMA (6×16
 //! `f32`, 6×8 `f64`), the best the CPU has chosen at run time.
 //!
-//! Twelve vector accumulators hold the tile, leaving registers for the two
-//! `B` vectors and the broadcast `A` value; twelve independent FMA chains
-//! cover the FMA latency on every core we know of. Each kernel is a safe
+//! Each row of the tile is two vector accumulators. AVX2 has 16 registers:
+//! 6 rows (12 accumulators) leave room for the two `B` vectors and the
+//! broadcast `A` value, and twelve independent FMA chains cover the FMA
+//! latency on two ports. AVX-512 has 32: 12 rows (24 accumulators, 27
+//! registers in all) halve the `B` loads per FMA again, which cores with
+//! two full-width FMA ports need to stay fed; the 6-row AVX-512 kernels are
+//! kept as an alternative the harness checks. Each kernel is a safe
 //! entry that checks bounds (`check_tile`) and then calls a
 //! `#[target_feature]` body, which only `kernel::mod` selects, after runtime
 //! detection of the features. All four come from one template
@@ -37,18 +41,43 @@ pub(super) static F32_AVX2: MicroKernel<f32> = MicroKernel {
     half: f32_6x16::<1>,
 };
 pub(super) static F32_AVX512: MicroKernel<f32> = MicroKernel {
-    mr: 6,
+    mr: 12,
     nr: 32,
     name: "avx512f",
+    run: f32_12x32::<2>,
+    half: f32_12x32::<1>,
+};
+pub(super) static F64_AVX512: MicroKernel<f64> = MicroKernel {
+    mr: 12,
+    nr: 16,
+    name: "avx512f",
+    run: f64_12x16::<2>,
+    half: f64_12x16::<1>,
+};
+pub(super) static F32_AVX512_6ROWS: MicroKernel<f32> = MicroKernel {
+    mr: 6,
+    nr: 32,
+    name: "avx512f-6rows",
     run: f32_6x32::<2>,
     half: f32_6x32::<1>,
 };
-pub(super) static F64_AVX512: MicroKernel<f64> = MicroKernel {
+pub(super) static F64_AVX512_6ROWS: MicroKernel<f64> = MicroKernel {
     mr: 6,
     nr: 16,
-    name: "avx512f",
+    name: "avx512f-6rows",
     run: f64_6x16::<2>,
     half: f64_6x16::<1>,
+};
+/// The AVX2 template at 12 rows: more accumulators than AVX2 has registers
+/// (some live on the stack), so slower, but it runs the 12-row code path of
+/// the template on any AVX2 machine, for the harness.
+#[cfg(test)]
+pub(super) static F32_AVX2_12ROWS: MicroKernel<f32> = MicroKernel {
+    mr: 12,
+    nr: 16,
+    name: "avx2+fma-12rows",
+    run: f32_12x16::<2>,
+    half: f32_12x16::<1>,
 };
 pub(super) static F64_AVX2: MicroKernel<f64> = MicroKernel {
     mr: 6,
@@ -58,7 +87,7 @@ pub(super) static F64_AVX2: MicroKernel<f64> = MicroKernel {
     half: f64_6x8::<1>,
 };
 
-/// One 6-row kernel over two column vectors per row (256- or 512-bit),
+/// One `rows`-row kernel over two column vectors per row (256- or 512-bit),
 /// compiled for the target features `features` names and entered only
 /// after `detect` has found them.
 ///
@@ -66,7 +95,7 @@ pub(super) static F64_AVX2: MicroKernel<f64> = MicroKernel {
 /// tile, 1: [`MicroKernel::half`]).
 macro_rules! simd_kernel {
     (
-        $entry:ident, $body:ident, $t:ty, $vec:ty, lanes = $lanes:literal,
+        $entry:ident, $body:ident, $t:ty, $vec:ty, rows = $rows:literal, lanes = $lanes:literal,
         features = $features:literal, detect = $detect:ident, name = $name:literal,
         $zero:ident, $load:ident, $store:ident, $broadcast:ident, $fmadd:ident, $add:ident
     ) => {
@@ -78,8 +107,9 @@ macro_rules! simd_kernel {
             rs: usize,
             wb: WriteBack<'_, $t>,
         ) {
+            const MR: usize = $rows;
             const NR: usize = 2 * $lanes;
-            check_tile(k, &a, b, c, rs, &wb, (6, NR));
+            check_tile(k, &a, b, c, rs, &wb, (MR, NR));
             assert!(
                 $detect(),
                 "the {} kernel needs {} on this CPU",
@@ -90,11 +120,12 @@ macro_rules! simd_kernel {
             // SAFETY: the CPU has every feature in `$features`, the ones
             // the body is compiled for (asserted just above by `$detect`), and
             // `check_tile` established every bound the body relies on: `a`
-            // is readable at i·rs + p·cs for i < 6, p < k; `b` holds NR·k
-            // elements; `c` holds 5·rs + NR with rs ≥ NR; a bias holds NR.
+            // is readable at i·rs + p·cs for i < MR, p < k; `b` holds NR·k
+            // elements; `c` holds (MR − 1)·rs + NR with rs ≥ NR; a bias
+            // holds NR.
             unsafe {
-                if a.rs == 1 && a.cs == 6 {
-                    $body::<true, V>(k, ap, 1, 6, bp, cp, rs, wb)
+                if a.rs == 1 && a.cs == MR {
+                    $body::<true, V>(k, ap, 1, MR, bp, cp, rs, wb)
                 } else {
                     $body::<false, V>(k, ap, a.rs, a.cs, bp, cp, rs, wb)
                 }
@@ -103,10 +134,10 @@ macro_rules! simd_kernel {
 
         /// # Safety
         #[doc = concat!("The CPU must support `", $features, "`; `a` must be readable at")]
-        /// `i·a_rs + p·a_cs` for `i < 6`, `p < k` (with `PACKED`, `a_rs = 1`
-        /// and `a_cs = 6`); `b` for `2·lanes·k` reads; `c` for reads and
-        /// writes of `2·lanes` elements at each `c + i·rs`, `i < 6`; a bias
-        /// for `2·lanes` reads.
+        /// `i·a_rs + p·a_cs` for `i < rows`, `p < k` (with `PACKED`, `a_rs = 1`
+        /// and `a_cs = rows`); `b` for `2·lanes·k` reads; `c` for reads and
+        /// writes of `2·lanes` elements at each `c + i·rs`, `i < rows`; a
+        /// bias for `2·lanes` reads.
         #[target_feature(enable = $features)]
         #[allow(clippy::too_many_arguments)]
         unsafe fn $body<const PACKED: bool, const V: usize>(
@@ -119,19 +150,20 @@ macro_rules! simd_kernel {
             rs: usize,
             wb: WriteBack<'_, $t>,
         ) {
+            const MR: usize = $rows;
             const NR: usize = 2 * $lanes;
-            let (a_rs, a_cs) = if PACKED { (1, 6) } else { (a_rs, a_cs) };
+            let (a_rs, a_cs) = if PACKED { (1, MR) } else { (a_rs, a_cs) };
             // SAFETY: every offset below stays within the bounds the caller
-            // guarantees: p < k, i < 6, lanes 0..NR of each row.
+            // guarantees: p < k, i < MR, lanes 0..NR of each row.
             unsafe {
                 // Ask for the C tile now, so its lines arrive while the k
                 // loop runs instead of stalling the write-back (rows are
                 // often 4 KiB apart).
-                for i in 0..6 {
+                for i in 0..MR {
                     _mm_prefetch::<_MM_HINT_T0>(c.add(i * rs).cast());
                     _mm_prefetch::<_MM_HINT_T0>(c.add(i * rs + NR - 1).cast());
                 }
-                let mut acc = [[$zero(); V]; 6];
+                let mut acc = [[$zero(); V]; MR];
                 for p in 0..k {
                     let bp = b.add(p * NR);
                     let bv: [$vec; V] = std::array::from_fn(|h| $load(bp.add(h * $lanes)));
@@ -167,6 +199,7 @@ simd_kernel!(
     f32_6x16_avx2,
     f32,
     __m256,
+    rows = 6,
     lanes = 8,
     features = "avx2,fma",
     detect = has_avx2_fma,
@@ -183,6 +216,7 @@ simd_kernel!(
     f64_6x8_avx2,
     f64,
     __m256d,
+    rows = 6,
     lanes = 4,
     features = "avx2,fma",
     detect = has_avx2_fma,
@@ -200,6 +234,7 @@ simd_kernel!(
     f32_6x32_avx512,
     f32,
     __m512,
+    rows = 6,
     lanes = 16,
     features = "avx512f",
     detect = has_avx512f,
@@ -216,6 +251,7 @@ simd_kernel!(
     f64_6x16_avx512,
     f64,
     __m512d,
+    rows = 6,
     lanes = 8,
     features = "avx512f",
     detect = has_avx512f,
@@ -226,4 +262,56 @@ simd_kernel!(
     _mm512_set1_pd,
     _mm512_fmadd_pd,
     _mm512_add_pd
+);
+simd_kernel!(
+    f32_12x32,
+    f32_12x32_avx512,
+    f32,
+    __m512,
+    rows = 12,
+    lanes = 16,
+    features = "avx512f",
+    detect = has_avx512f,
+    name = "AVX-512",
+    _mm512_setzero_ps,
+    _mm512_loadu_ps,
+    _mm512_storeu_ps,
+    _mm512_set1_ps,
+    _mm512_fmadd_ps,
+    _mm512_add_ps
+);
+simd_kernel!(
+    f64_12x16,
+    f64_12x16_avx512,
+    f64,
+    __m512d,
+    rows = 12,
+    lanes = 8,
+    features = "avx512f",
+    detect = has_avx512f,
+    name = "AVX-512",
+    _mm512_setzero_pd,
+    _mm512_loadu_pd,
+    _mm512_storeu_pd,
+    _mm512_set1_pd,
+    _mm512_fmadd_pd,
+    _mm512_add_pd
+);
+#[cfg(test)]
+simd_kernel!(
+    f32_12x16,
+    f32_12x16_avx2,
+    f32,
+    __m256,
+    rows = 12,
+    lanes = 8,
+    features = "avx2,fma",
+    detect = has_avx2_fma,
+    name = "AVX2",
+    _mm256_setzero_ps,
+    _mm256_loadu_ps,
+    _mm256_storeu_ps,
+    _mm256_set1_ps,
+    _mm256_fmadd_ps,
+    _mm256_add_ps
 );
