@@ -9,6 +9,8 @@
 //! - [`affine`]: the three products of an affine layer (`Y = XW + b`,
 //!   `dW = XᵀdY`, `dX = dYWᵀ`) and the bias gradient (column sums of `dY`).
 //! - [`batch_norm`]: batch statistics, normalisation and its backward pass.
+//! - [`caches`]: the data caches the CPU reports, which the GEMM sizes its
+//!   blocks from.
 //! - [`conv`]: 2-D convolution by im2col and the GEMM, forward and backward.
 //! - [`pool`]: max pooling, forward and backward.
 //! - [`elementwise`]: activations and their gradients, optimiser updates.

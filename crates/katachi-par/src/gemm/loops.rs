@@ -19,8 +19,8 @@ use crate::element::Element;
 use crate::matrix::MatRef;
 use crate::par::Par;
 
-/// Packing B~ is split across threads only from this many elements: a
-/// smaller block packs in less time than it takes to hand it out.
+/// Packing B~ is split across threads only from this many elements: less
+/// packs in less time than it takes to hand it out.
 const PARALLEL_PACK: usize = 1 << 18;
 
 /// Below this many packed elements of B~, each thread packs its own copy
@@ -116,16 +116,23 @@ struct Plan<'a, E: 'static> {
 
 impl<E: Element> Plan<'_, E> {
     /// Packs all of B~ into `bbuf`, every (LOOP 5, LOOP 4) block one after
-    /// another, and says where it lies. With `Par::Rayon`, blocks large
-    /// enough to pay for it are packed in parallel.
+    /// another, and says where it lies. With `Par::Rayon`, a B~ large
+    /// enough to pay for it is packed in parallel.
     fn pack_b(&self, bbuf: &mut Vec<E>, par: Par) -> Range<usize> {
         let (n, k) = (self.blocks.n, self.blocks.k);
-        let range = aligned_range(bbuf, self.blocks.packed_len());
+        let total = self.blocks.packed_len();
+        let range = aligned_range(bbuf, total);
         let bpack = &mut bbuf[range.clone()];
+        // Decided on the whole of B~, not per block: a product cut into
+        // many shallow blocks has as much to pack as one cut into few.
+        let par = if total >= PARALLEL_PACK {
+            par
+        } else {
+            Par::Seq
+        };
         for (jc, pc, offset, len) in self.blocks.iter() {
             let (nc, kc) = (self.blocks.nc.min(n - jc), self.blocks.kc.min(k - pc));
             let panel = &mut bpack[offset..offset + len];
-            let par = if len >= PARALLEL_PACK { par } else { Par::Seq };
             pack_b(
                 panel,
                 &self.rhs,
