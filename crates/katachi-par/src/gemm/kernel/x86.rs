@@ -194,124 +194,92 @@ macro_rules! simd_kernel {
     };
 }
 
-simd_kernel!(
-    f32_6x16,
-    f32_6x16_avx2,
-    f32,
-    __m256,
-    rows = 6,
-    lanes = 8,
-    features = "avx2,fma",
-    detect = has_avx2_fma,
-    name = "AVX2",
-    _mm256_setzero_ps,
-    _mm256_loadu_ps,
-    _mm256_storeu_ps,
-    _mm256_set1_ps,
-    _mm256_fmadd_ps,
-    _mm256_add_ps
-);
-simd_kernel!(
-    f64_6x8,
-    f64_6x8_avx2,
-    f64,
-    __m256d,
-    rows = 6,
-    lanes = 4,
-    features = "avx2,fma",
-    detect = has_avx2_fma,
-    name = "AVX2",
-    _mm256_setzero_pd,
-    _mm256_loadu_pd,
-    _mm256_storeu_pd,
-    _mm256_set1_pd,
-    _mm256_fmadd_pd,
-    _mm256_add_pd
-);
+/// One instruction set and element type: its vector type, lanes and
+/// intrinsics, named once for every tile height compiled for it.
+macro_rules! kernel_for {
+    (avx2 f32, $entry:ident, $body:ident, rows = $rows:literal) => {
+        simd_kernel!(
+            $entry,
+            $body,
+            f32,
+            __m256,
+            rows = $rows,
+            lanes = 8,
+            features = "avx2,fma",
+            detect = has_avx2_fma,
+            name = "AVX2",
+            _mm256_setzero_ps,
+            _mm256_loadu_ps,
+            _mm256_storeu_ps,
+            _mm256_set1_ps,
+            _mm256_fmadd_ps,
+            _mm256_add_ps
+        );
+    };
+    (avx2 f64, $entry:ident, $body:ident, rows = $rows:literal) => {
+        simd_kernel!(
+            $entry,
+            $body,
+            f64,
+            __m256d,
+            rows = $rows,
+            lanes = 4,
+            features = "avx2,fma",
+            detect = has_avx2_fma,
+            name = "AVX2",
+            _mm256_setzero_pd,
+            _mm256_loadu_pd,
+            _mm256_storeu_pd,
+            _mm256_set1_pd,
+            _mm256_fmadd_pd,
+            _mm256_add_pd
+        );
+    };
+    (avx512 f32, $entry:ident, $body:ident, rows = $rows:literal) => {
+        simd_kernel!(
+            $entry,
+            $body,
+            f32,
+            __m512,
+            rows = $rows,
+            lanes = 16,
+            features = "avx512f",
+            detect = has_avx512f,
+            name = "AVX-512",
+            _mm512_setzero_ps,
+            _mm512_loadu_ps,
+            _mm512_storeu_ps,
+            _mm512_set1_ps,
+            _mm512_fmadd_ps,
+            _mm512_add_ps
+        );
+    };
+    (avx512 f64, $entry:ident, $body:ident, rows = $rows:literal) => {
+        simd_kernel!(
+            $entry,
+            $body,
+            f64,
+            __m512d,
+            rows = $rows,
+            lanes = 8,
+            features = "avx512f",
+            detect = has_avx512f,
+            name = "AVX-512",
+            _mm512_setzero_pd,
+            _mm512_loadu_pd,
+            _mm512_storeu_pd,
+            _mm512_set1_pd,
+            _mm512_fmadd_pd,
+            _mm512_add_pd
+        );
+    };
+}
 
-simd_kernel!(
-    f32_6x32,
-    f32_6x32_avx512,
-    f32,
-    __m512,
-    rows = 6,
-    lanes = 16,
-    features = "avx512f",
-    detect = has_avx512f,
-    name = "AVX-512",
-    _mm512_setzero_ps,
-    _mm512_loadu_ps,
-    _mm512_storeu_ps,
-    _mm512_set1_ps,
-    _mm512_fmadd_ps,
-    _mm512_add_ps
-);
-simd_kernel!(
-    f64_6x16,
-    f64_6x16_avx512,
-    f64,
-    __m512d,
-    rows = 6,
-    lanes = 8,
-    features = "avx512f",
-    detect = has_avx512f,
-    name = "AVX-512",
-    _mm512_setzero_pd,
-    _mm512_loadu_pd,
-    _mm512_storeu_pd,
-    _mm512_set1_pd,
-    _mm512_fmadd_pd,
-    _mm512_add_pd
-);
-simd_kernel!(
-    f32_12x32,
-    f32_12x32_avx512,
-    f32,
-    __m512,
-    rows = 12,
-    lanes = 16,
-    features = "avx512f",
-    detect = has_avx512f,
-    name = "AVX-512",
-    _mm512_setzero_ps,
-    _mm512_loadu_ps,
-    _mm512_storeu_ps,
-    _mm512_set1_ps,
-    _mm512_fmadd_ps,
-    _mm512_add_ps
-);
-simd_kernel!(
-    f64_12x16,
-    f64_12x16_avx512,
-    f64,
-    __m512d,
-    rows = 12,
-    lanes = 8,
-    features = "avx512f",
-    detect = has_avx512f,
-    name = "AVX-512",
-    _mm512_setzero_pd,
-    _mm512_loadu_pd,
-    _mm512_storeu_pd,
-    _mm512_set1_pd,
-    _mm512_fmadd_pd,
-    _mm512_add_pd
-);
+kernel_for!(avx2 f32, f32_6x16, f32_6x16_avx2, rows = 6);
+kernel_for!(avx2 f64, f64_6x8, f64_6x8_avx2, rows = 6);
+kernel_for!(avx512 f32, f32_6x32, f32_6x32_avx512, rows = 6);
+kernel_for!(avx512 f64, f64_6x16, f64_6x16_avx512, rows = 6);
+kernel_for!(avx512 f32, f32_12x32, f32_12x32_avx512, rows = 12);
+kernel_for!(avx512 f64, f64_12x16, f64_12x16_avx512, rows = 12);
 #[cfg(test)]
-simd_kernel!(
-    f32_12x16,
-    f32_12x16_avx2,
-    f32,
-    __m256,
-    rows = 12,
-    lanes = 8,
-    features = "avx2,fma",
-    detect = has_avx2_fma,
-    name = "AVX2",
-    _mm256_setzero_ps,
-    _mm256_loadu_ps,
-    _mm256_storeu_ps,
-    _mm256_set1_ps,
-    _mm256_fmadd_ps,
-    _mm256_add_ps
-);
+kernel_for!(avx2 f32, f32_12x16, f32_12x16_avx2, rows = 12);
