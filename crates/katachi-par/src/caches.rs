@@ -112,12 +112,20 @@ fn summarize(leaves: impl IntoIterator<Item = CacheLeaf>) -> Option<CacheSizes> 
     })
 }
 
+/// Whether the CPU's vendor string is AMD's ("AuthenticAMD"): AMD and
+/// Intel report their caches in different CPUID leaves, and the GEMM picks
+/// its AVX-512 tile height by vendor (`gemm::kernel`).
+#[cfg(target_arch = "x86_64")]
+pub(crate) fn cpu_is_amd() -> bool {
+    let vendor = std::arch::x86_64::__cpuid_count(0, 0);
+    (vendor.ebx, vendor.edx, vendor.ecx) == (0x6874_7541, 0x6974_6e65, 0x444d_4163)
+}
+
 #[cfg(target_arch = "x86_64")]
 fn detect() -> Option<CacheSizes> {
     use std::arch::x86_64::__cpuid_count;
     let vendor = __cpuid_count(0, 0);
-    let amd = (vendor.ebx, vendor.edx, vendor.ecx) == (0x6874_7541, 0x6974_6e65, 0x444d_4163);
-    let leaf = if amd {
+    let leaf = if cpu_is_amd() {
         // The extended leaf exists only from Zen (the `topoext` flag).
         if __cpuid_count(0x8000_0000, 0).eax < 0x8000_001d {
             return None;

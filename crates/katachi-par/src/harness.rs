@@ -301,6 +301,46 @@ fn half_kernels_equal_the_left_half_of_full_ones_bit_for_bit() {
     check::<f64>(kernel::available_f64());
 }
 
+#[test]
+fn short_twins_equal_the_top_rows_of_the_tall_kernel_bit_for_bit() {
+    fn check<E: Element>(kernels: Vec<&'static MicroKernel<E>>) -> usize {
+        let mut rng = ChaCha8Rng::seed_from_u64(5);
+        let mut checked = 0;
+        for kernel in kernels {
+            let Some(short) = kernel.short else { continue };
+            assert!(
+                short.nr == kernel.nr && short.mr < kernel.mr,
+                "{kernel:?}: its short twin {short:?} must be as wide and shorter"
+            );
+            let (mr, nr, k) = (kernel.mr, kernel.nr, 37);
+            // One panel packed for the tall kernel, read by the short one
+            // through its strides, as the loops do for a ragged tail.
+            let a = random::<E>(&mut rng, mr * k);
+            let b = random::<E>(&mut rng, nr * k);
+            let panel = kernel::APanel::packed(&a, mr);
+            let mut tall = vec![E::ZERO; mr * nr];
+            let mut top = vec![E::ONE; mr * nr];
+            (kernel.run)(k, panel, &b, &mut tall, nr, kernel::WriteBack::Replace);
+            (short.run)(k, panel, &b, &mut top, nr, kernel::WriteBack::Replace);
+            let rows = short.mr * nr;
+            assert!(tall[..rows] == top[..rows], "{kernel:?} vs {short:?}");
+            assert!(
+                top[rows..].iter().all(|&v| v == E::ONE),
+                "{short:?} wrote past its rows"
+            );
+            checked += 1;
+        }
+        checked
+    }
+    let checked = check::<f32>(kernel::available_f32()) + check::<f64>(kernel::available_f64());
+    // The test-only 12-row AVX2 kernel has a twin wherever AVX2 runs.
+    #[cfg(target_arch = "x86_64")]
+    if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
+        assert!(checked >= 1, "no kernel with a short twin was checked");
+    }
+    let _ = checked;
+}
+
 /// The product at several thread counts, bit for bit.
 fn same_bits_on_any_pool<E: Element>(m: usize, k: usize, n: usize, transposed: bool) {
     let mut rng = ChaCha8Rng::seed_from_u64((m * 31 + k * 7 + n) as u64);

@@ -104,21 +104,22 @@ pub(super) fn macro_tile<E: Element>(
                 };
                 (kernel.run)(kc, apanel, bpanel, &mut c_rows[origin..], rs, wb);
             } else {
-                // Ragged edge: the same kernel on a scratch tile, then the
-                // valid part written back with the same additions.
-                // At most half a panel wide (the last columns of a narrow
-                // product, like 2 of the book net's 50): half the work.
-                let run = if cols <= nr / 2 {
-                    kernel.half
-                } else {
-                    kernel.run
+                // Ragged edge: the same kernel (or its shorter twin, when
+                // the valid rows fit it) on a scratch tile, then the valid
+                // part written back with the same additions. At most half a
+                // panel wide (the last columns of a narrow product, like 2
+                // of the book net's 50): half the work.
+                let edge = match kernel.short {
+                    Some(short) if rows <= short.mr => short,
+                    _ => kernel,
                 };
+                let run = if cols <= nr / 2 { edge.half } else { edge.run };
                 let mut tile = [E::ZERO; MAX_TILE];
                 run(
                     kc,
                     apanel,
                     bpanel,
-                    &mut tile[..mr * nr],
+                    &mut tile[..edge.mr * nr],
                     nr,
                     WriteBack::Replace,
                 );

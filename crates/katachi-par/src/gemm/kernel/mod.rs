@@ -71,6 +71,13 @@ pub struct MicroKernel<E: 'static> {
     /// panel of at most `NR / 2` columns. Each element gets the same
     /// multiply-adds as from `run`, so results do not depend on which ran.
     pub half: KernelFn<E>,
+    /// A kernel as wide but shorter, for the last panel of a row block when
+    /// it holds no more than `short.mr` valid rows: the 12-row AVX-512
+    /// kernels hand a tail of up to 6 rows (the last 4 of a batch of 100)
+    /// to their 6-row twins instead of computing 12. It reads the same
+    /// packed panel through its strides (`rs = 1, cs = mr`) and gives each
+    /// element the same multiply-adds, so results do not depend on which ran.
+    pub short: Option<&'static MicroKernel<E>>,
 }
 
 /// A kernel's entry: `(k, a, b, c, rs, write_back)`, as in the module docs.
@@ -148,8 +155,7 @@ pub(crate) fn available_f32() -> Vec<&'static MicroKernel<f32>> {
     let mut all = Vec::new();
     #[cfg(target_arch = "x86_64")]
     if x86::has_avx512f() {
-        all.push(&x86::F32_AVX512);
-        all.push(&x86::F32_AVX512_6ROWS);
+        all.extend(x86::by_preference(&x86::F32_AVX512, &x86::F32_AVX512_6ROWS));
     }
     #[cfg(target_arch = "x86_64")]
     if x86::has_avx2_fma() {
@@ -166,8 +172,7 @@ pub(crate) fn available_f64() -> Vec<&'static MicroKernel<f64>> {
     let mut all = Vec::new();
     #[cfg(target_arch = "x86_64")]
     if x86::has_avx512f() {
-        all.push(&x86::F64_AVX512);
-        all.push(&x86::F64_AVX512_6ROWS);
+        all.extend(x86::by_preference(&x86::F64_AVX512, &x86::F64_AVX512_6ROWS));
     }
     #[cfg(target_arch = "x86_64")]
     if x86::has_avx2_fma() {

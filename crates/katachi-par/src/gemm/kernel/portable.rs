@@ -11,6 +11,7 @@ pub(super) static F32: MicroKernel<f32> = MicroKernel {
     name: "portable",
     run: tile::<f32, 6, 16, 16>,
     half: tile::<f32, 6, 16, 8>,
+    short: None,
 };
 pub(super) static F64: MicroKernel<f64> = MicroKernel {
     mr: 6,
@@ -18,6 +19,7 @@ pub(super) static F64: MicroKernel<f64> = MicroKernel {
     name: "portable",
     run: tile::<f64, 6, 8, 8>,
     half: tile::<f64, 6, 8, 4>,
+    short: None,
 };
 
 /// The left `W` of the `NR` columns: all of them for `run`, half for `half`.

@@ -1,20 +1,22 @@
-//! x86-64 kernels: AVX-512F (12×32 `f32`, 12×16 `f64`) and AVX2 + FMA (6×16
-//! `f32`, 6×8 `f64`), the best the CPU has chosen at run time.
+//! x86-64 kernels: AVX-512F (6×32 or 12×32 `f32`, 6×16 or 12×16 `f64`)
+//! and AVX2 + FMA (6×16 `f32`, 6×8 `f64`), the best the CPU has chosen at
+//! run time.
 //!
 //! Each row of the tile is two vector accumulators. AVX2 has 16 registers:
 //! 6 rows (12 accumulators) leave room for the two `B` vectors and the
 //! broadcast `A` value, and twelve independent FMA chains cover the FMA
 //! latency on two ports. AVX-512 has 32: 12 rows (24 accumulators, 27
-//! registers in all) halve the `B` loads per FMA again, which cores with
-//! two full-width FMA ports need to stay fed; the 6-row AVX-512 kernels are
-//! kept as an alternative the harness checks. Each kernel is a safe
+//! registers in all) halve the `B` loads per FMA again, for cores whose
+//! two full-width FMA ports need more to stay fed; which height runs is
+//! chosen by vendor (`by_preference`), and a 12-row kernel hands a tail
+//! of up to 6 rows to its 6-row twin. Each kernel is a safe
 //! entry that checks bounds (`check_tile`) and then calls a
 //! `#[target_feature]` body, which only `kernel::mod` selects, after runtime
-//! detection of the features. All four come from one template
+//! detection of the features. All of them come from one template
 //! (`simd_kernel!`), so there is one `unsafe` body to review; the packed
 //! case gets constant strides so the compiler folds them into the
-//! addressing. The tile width changes which columns a tile holds, never how
-//! an element is summed, so every kernel gives the same bits (tested).
+//! addressing. The tile's shape changes which elements a tile holds, never
+//! how an element is summed, so every kernel gives the same bits (tested).
 //! AVX-512 measured 5–15 % faster than AVX2 on Zen 4 (interleaved runs).
 
 #![allow(unsafe_code)]
@@ -33,12 +35,31 @@ pub(super) fn has_avx2_fma() -> bool {
     is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma")
 }
 
+/// The two AVX-512 tiles of one element type, the one this CPU runs faster
+/// first. AMD's Zen 5 runs the 6-row tile 3–10 % faster than the 12-row one
+/// on whole products (12 rows of C are 24 cache lines per tile, which a C
+/// with a power-of-two row stride maps into two L1 sets), and Zen 4 was
+/// tuned on 6 rows; on Intel the 6-row tile reached 54 % of the peak of a
+/// Sapphire Rapids core, so Intel gets the 12-row tile and its 24
+/// accumulators.
+pub(super) fn by_preference<E>(
+    twelve_rows: &'static MicroKernel<E>,
+    six_rows: &'static MicroKernel<E>,
+) -> [&'static MicroKernel<E>; 2] {
+    if crate::caches::cpu_is_amd() {
+        [six_rows, twelve_rows]
+    } else {
+        [twelve_rows, six_rows]
+    }
+}
+
 pub(super) static F32_AVX2: MicroKernel<f32> = MicroKernel {
     mr: 6,
     nr: 16,
     name: "avx2+fma",
     run: f32_6x16::<2>,
     half: f32_6x16::<1>,
+    short: None,
 };
 pub(super) static F32_AVX512: MicroKernel<f32> = MicroKernel {
     mr: 12,
@@ -46,6 +67,7 @@ pub(super) static F32_AVX512: MicroKernel<f32> = MicroKernel {
     name: "avx512f",
     run: f32_12x32::<2>,
     half: f32_12x32::<1>,
+    short: Some(&F32_AVX512_6ROWS),
 };
 pub(super) static F64_AVX512: MicroKernel<f64> = MicroKernel {
     mr: 12,
@@ -53,6 +75,7 @@ pub(super) static F64_AVX512: MicroKernel<f64> = MicroKernel {
     name: "avx512f",
     run: f64_12x16::<2>,
     half: f64_12x16::<1>,
+    short: Some(&F64_AVX512_6ROWS),
 };
 pub(super) static F32_AVX512_6ROWS: MicroKernel<f32> = MicroKernel {
     mr: 6,
@@ -60,6 +83,7 @@ pub(super) static F32_AVX512_6ROWS: MicroKernel<f32> = MicroKernel {
     name: "avx512f-6rows",
     run: f32_6x32::<2>,
     half: f32_6x32::<1>,
+    short: None,
 };
 pub(super) static F64_AVX512_6ROWS: MicroKernel<f64> = MicroKernel {
     mr: 6,
@@ -67,6 +91,7 @@ pub(super) static F64_AVX512_6ROWS: MicroKernel<f64> = MicroKernel {
     name: "avx512f-6rows",
     run: f64_6x16::<2>,
     half: f64_6x16::<1>,
+    short: None,
 };
 /// The AVX2 template at 12 rows: more accumulators than AVX2 has registers
 /// (some live on the stack), so slower, but it runs the 12-row code path of
@@ -78,6 +103,7 @@ pub(super) static F32_AVX2_12ROWS: MicroKernel<f32> = MicroKernel {
     name: "avx2+fma-12rows",
     run: f32_12x16::<2>,
     half: f32_12x16::<1>,
+    short: Some(&F32_AVX2),
 };
 pub(super) static F64_AVX2: MicroKernel<f64> = MicroKernel {
     mr: 6,
@@ -85,6 +111,7 @@ pub(super) static F64_AVX2: MicroKernel<f64> = MicroKernel {
     name: "avx2+fma",
     run: f64_6x8::<2>,
     half: f64_6x8::<1>,
+    short: None,
 };
 
 /// One `rows`-row kernel over two column vectors per row (256- or 512-bit),
