@@ -84,11 +84,60 @@ fn lane_sums_add_every_element() {
     }
 }
 
+/// im2col against its definition, element by element, with the "same"
+/// padding of odd kernels (the shifted-plane path) and without.
+#[test]
+fn im2col_matches_its_definition() {
+    for (kernel, stride, padding) in [
+        (3, 1, 1),
+        (5, 1, 2),
+        (1, 1, 0),
+        (3, 1, 0),
+        (3, 1, 2),
+        (3, 2, 1),
+    ] {
+        let d = ConvDims {
+            batch: 1,
+            kernel,
+            ..dims(stride, padding)
+        };
+        let x = random(d.image_len(), 6);
+        let mut col = vec![f64::NAN; d.patch() * d.positions()];
+        im2col(&x, &mut col, &d);
+        let (oh, ow) = (d.out_height(), d.out_width());
+        for c in 0..d.channels {
+            for i in 0..kernel {
+                for j in 0..kernel {
+                    for oy in 0..oh {
+                        for ox in 0..ow {
+                            let (iy, ix) = (oy * stride + i, ox * stride + j);
+                            let inside = iy >= padding
+                                && ix >= padding
+                                && iy - padding < d.height
+                                && ix - padding < d.width;
+                            let want = if inside {
+                                x[(c * d.height + iy - padding) * d.width + ix - padding]
+                            } else {
+                                0.0
+                            };
+                            let got = col[((c * kernel + i) * kernel + j) * oh * ow + oy * ow + ox];
+                            assert!(
+                                got == want,
+                                "k {kernel} s {stride} p {padding}: ({c},{i},{j},{oy},{ox}) {got} vs {want}"
+                            );
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
 /// `<col2im(c), x> = <c, im2col(x)>`: col2im is the adjoint of im2col,
 /// which is exactly what the input gradient needs.
 #[test]
 fn col2im_is_the_adjoint_of_im2col() {
-    for (stride, padding) in [(1, 0), (1, 2), (2, 1), (3, 0)] {
+    for (stride, padding) in [(1, 0), (1, 1), (1, 2), (2, 1), (3, 0)] {
         let d = ConvDims {
             batch: 1,
             ..dims(stride, padding)
