@@ -106,12 +106,8 @@ fn shifted_plane<E: Element>(
         row[first..last].copy_from_slice(&plane[from..from + (last - first)]);
     }
     for line in row[top * w..bottom * w].chunks_exact_mut(w) {
-        for v in &mut line[..lo] {
-            *v = E::ZERO;
-        }
-        for v in &mut line[hi..] {
-            *v = E::ZERO;
-        }
+        line[..lo].fill(E::ZERO);
+        line[hi..].fill(E::ZERO);
     }
 }
 
