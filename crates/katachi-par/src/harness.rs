@@ -12,6 +12,8 @@ use crate::gemm::{Blocking, Product, gemm_packed_with, gemm_with_bias};
 use crate::matrix::{MatMut, MatRef};
 use crate::par::Par;
 
+mod tiles;
+
 /// Extents that hit every edge: 1, 2, below and above each tile size, the
 /// book net's 784, and 127 (prime-ish, one below a power of two).
 const EXTENTS: [usize; 8] = [1, 2, 7, 17, 33, 100, 127, 784];
@@ -170,43 +172,6 @@ fn every_f64_kernel_matches_the_reference() {
     }
 }
 
-#[test]
-fn every_kernel_computes_a_tile_like_the_naive_sum() {
-    fn check<E: Element>(kernels: Vec<&'static MicroKernel<E>>) {
-        let mut rng = ChaCha8Rng::seed_from_u64(3);
-        for kernel in kernels {
-            let (mr, nr, k) = (kernel.mr, kernel.nr, 37);
-            let a = random::<E>(&mut rng, mr * k);
-            let b = random::<E>(&mut rng, nr * k);
-            let mut c = vec![E::ZERO; mr * nr];
-            (kernel.run)(
-                k,
-                kernel::APanel::packed(&a, mr),
-                &b,
-                &mut c,
-                nr,
-                kernel::WriteBack::Replace,
-            );
-            for i in 0..mr {
-                for j in 0..nr {
-                    let want: f64 = (0..k)
-                        .map(|p| a[p * mr + i].to_f64() * b[p * nr + j].to_f64())
-                        .sum();
-                    let got = c[i * nr + j].to_f64();
-                    assert!(
-                        (got - want).abs() <= tolerance::<E>(k) * (1.0 + want.abs()),
-                        "{} {}: ({i}, {j})",
-                        kernel.name,
-                        E::NAME
-                    );
-                }
-            }
-        }
-    }
-    check::<f32>(kernel::available_f32());
-    check::<f64>(kernel::available_f64());
-}
-
 /// Fails when `KATACHI_REQUIRE_KERNEL` names a kernel ("avx512", "avx2",
 /// "portable") that is not among `ran`: on a machine that should have
 /// AVX-512, a test run that fell back to AVX2 then fails instead of
@@ -266,85 +231,6 @@ fn the_required_kernel_is_the_one_chosen() {
     // The best kernel is the one every product runs (see `best_f32`).
     require_kernel_among(&[kernel::best_f32().name]);
     require_kernel_among(&[kernel::best_f64().name]);
-}
-
-/// One tile of `kernel`'s `run` and of `other` (its half or its short
-/// twin) from the same random packed panels, `k` deep: `(run's tile,
-/// other's tile)`, the second starting all ones so a write past what
-/// `other` computes shows.
-fn two_tiles<E: Element>(
-    rng: &mut ChaCha8Rng,
-    kernel: &MicroKernel<E>,
-    other: kernel::KernelFn<E>,
-    k: usize,
-) -> (Vec<E>, Vec<E>) {
-    let (mr, nr) = (kernel.mr, kernel.nr);
-    let a = random::<E>(rng, mr * k);
-    let b = random::<E>(rng, nr * k);
-    let panel = kernel::APanel::packed(&a, mr);
-    let mut full = vec![E::ZERO; mr * nr];
-    let mut part = vec![E::ONE; mr * nr];
-    (kernel.run)(k, panel, &b, &mut full, nr, kernel::WriteBack::Replace);
-    other(k, panel, &b, &mut part, nr, kernel::WriteBack::Replace);
-    (full, part)
-}
-
-#[test]
-fn half_kernels_equal_the_left_half_of_full_ones_bit_for_bit() {
-    fn check<E: Element>(kernels: Vec<&'static MicroKernel<E>>) {
-        let mut rng = ChaCha8Rng::seed_from_u64(4);
-        for kernel in kernels {
-            let (mr, nr) = (kernel.mr, kernel.nr);
-            let (full, half) = two_tiles(&mut rng, kernel, kernel.half, 29);
-            for i in 0..mr {
-                assert!(
-                    full[i * nr..i * nr + nr / 2] == half[i * nr..i * nr + nr / 2],
-                    "{}",
-                    kernel.name
-                );
-                assert!(
-                    half[i * nr + nr / 2..(i + 1) * nr]
-                        .iter()
-                        .all(|&v| v == E::ONE),
-                    "{} wrote past half",
-                    kernel.name
-                );
-            }
-        }
-    }
-    check::<f32>(kernel::available_f32());
-    check::<f64>(kernel::available_f64());
-}
-
-#[test]
-fn short_twins_equal_the_top_rows_of_the_tall_kernel_bit_for_bit() {
-    fn check<E: Element>(kernels: Vec<&'static MicroKernel<E>>) {
-        let mut rng = ChaCha8Rng::seed_from_u64(5);
-        for kernel in kernels {
-            // Every 12-row kernel (the AVX-512 ones, and the test-only AVX2
-            // one wherever AVX2 runs) hands its tails to a twin.
-            assert!(
-                kernel.mr < 12 || kernel.short.is_some(),
-                "{kernel:?} has no short twin"
-            );
-            let Some(short) = kernel.short else { continue };
-            assert!(
-                short.nr == kernel.nr && short.mr < kernel.mr,
-                "{kernel:?}: its short twin {short:?} must be as wide and shorter"
-            );
-            // The short kernel reads the tall one's packed panel through
-            // its strides, as the loops do for a ragged tail.
-            let (tall, top) = two_tiles(&mut rng, kernel, short.run, 37);
-            let rows = short.mr * kernel.nr;
-            assert!(tall[..rows] == top[..rows], "{kernel:?} vs {short:?}");
-            assert!(
-                top[rows..].iter().all(|&v| v == E::ONE),
-                "{short:?} wrote past its rows"
-            );
-        }
-    }
-    check::<f32>(kernel::available_f32());
-    check::<f64>(kernel::available_f64());
 }
 
 /// The product at several thread counts, bit for bit.
