@@ -6,14 +6,13 @@
 //! transposes are strided views, never copies.
 
 use crate::compiled::compiled_here;
-use crate::extent::check_matrix_len;
-use rayon::prelude::*;
-
 use crate::element::Element;
+use crate::extent::check_matrix_len;
 use crate::gemm::gemm_with_bias;
 use crate::gemm::{Accum, gemm};
 use crate::matrix::{MatMut, MatRef};
 use crate::par::Par;
+use crate::team;
 
 compiled_here!(
     /// This module's kernels, compiled here for `f32` and `f64`.
@@ -267,7 +266,7 @@ pub(crate) fn add_bias_impl<E: Element>(y: &mut [E], b: &[E], par: Par) {
     );
     let add = |row: &mut [E]| row.iter_mut().zip(b).for_each(|(v, &bias)| *v += bias);
     if par.split(y.len()) {
-        y.par_chunks_exact_mut(cols).for_each(add);
+        team::for_each(par.threads(), y.chunks_exact_mut(cols), add);
     } else {
         y.chunks_exact_mut(cols).for_each(add);
     }

@@ -7,12 +7,11 @@
 //! `AvgPool2d` (without padding) does; the same on any number of threads.
 
 use crate::compiled::compiled_here;
-use crate::extent::check_len;
-use crate::pool::PoolDims;
-use rayon::prelude::*;
-
 use crate::element::Element;
+use crate::extent::check_len;
 use crate::par::Par;
+use crate::pool::PoolDims;
+use crate::team;
 
 compiled_here!(
     /// This module's kernels, compiled here for `f32` and `f64`.
@@ -75,13 +74,15 @@ pub(crate) fn avg_forward_impl<E: Element>(x: &[E], y: &mut [E], dims: &PoolDims
     };
     let (xc, yc) = (PLANES_PER_TASK * plane, PLANES_PER_TASK * out_plane);
     if par.split(dims.planes * plane) {
-        x.par_chunks(xc)
-            .zip(y.par_chunks_mut(yc))
-            .for_each(|(x, y)| {
+        team::for_each(
+            par.threads(),
+            x.chunks(xc).zip(y.chunks_mut(yc)),
+            |(x, y)| {
                 x.chunks(plane)
                     .zip(y.chunks_mut(out_plane))
                     .for_each(one_plane)
-            });
+            },
+        );
     } else {
         x.chunks(plane)
             .zip(y.chunks_mut(out_plane))
@@ -134,13 +135,15 @@ pub(crate) fn avg_backward_impl<E: Element>(dy: &[E], dx: &mut [E], dims: &PoolD
     };
     let (xc, yc) = (PLANES_PER_TASK * plane, PLANES_PER_TASK * out_plane);
     if par.split(dims.planes * plane) {
-        dx.par_chunks_mut(xc)
-            .zip(dy.par_chunks(yc))
-            .for_each(|(dx, dy)| {
+        team::for_each(
+            par.threads(),
+            dx.chunks_mut(xc).zip(dy.chunks(yc)),
+            |(dx, dy)| {
                 dx.chunks_mut(plane)
                     .zip(dy.chunks(out_plane))
                     .for_each(one_plane)
-            });
+            },
+        );
     } else {
         dx.chunks_mut(plane)
             .zip(dy.chunks(out_plane))

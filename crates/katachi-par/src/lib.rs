@@ -22,9 +22,10 @@
 //! Every kernel is generic over [`Element`] (`f32` and `f64`), and compiled
 //! for both here, so a debug build that optimises this crate alone
 //! (`[profile.dev.package.katachi-par] opt-level = 3`) runs them at full
-//! speed. Work is split
-//! across rayon's threads by [`Par`] above a size threshold, along rows of the
-//! output, so results never depend on the number of threads.
+//! speed. Work is split by [`Par`] above a size threshold, along rows of
+//! the output, so results never depend on the number of threads: as many
+//! threads as the current rayon pool has, running on a team of katachi's
+//! own that stays awake between kernels.
 //!
 //! ```
 //! use katachi::par::{gemm, Accum, MatMut, MatRef, Par};
@@ -44,7 +45,8 @@
 //! assert_eq!(c, [19.0, 22.0, 43.0, 50.0]);
 //! ```
 
-// `unsafe` is allowed in exactly one module, the x86 micro-kernels.
+// `unsafe` is allowed in exactly two modules: the x86 micro-kernels, and
+// the team of threads (a parallel region's task lent to its threads).
 #![deny(unsafe_code)]
 
 pub mod affine;
@@ -63,6 +65,7 @@ mod par;
 pub mod pool;
 mod scratch;
 pub mod softmax_xent;
+mod team;
 
 pub use element::{Element, ElementKind};
 pub use gemm::{Accum, gemm};

@@ -9,10 +9,14 @@
 pub enum Par {
     /// Run on the calling thread.
     Seq,
-    /// Use the threads of the current rayon pool when the work is large enough
-    /// to pay for the hand-off (small work stays on the calling thread).
-    /// The pool, and so the thread count, is the caller's to choose, e.g. with
-    /// `rayon::ThreadPoolBuilder::install`.
+    /// Split work large enough to pay for it (small work stays on the
+    /// calling thread) across as many threads as the current rayon pool
+    /// has: the thread count is the caller's to choose, with
+    /// `RAYON_NUM_THREADS` or `rayon::ThreadPoolBuilder::install`. The work
+    /// itself runs on katachi's own team of threads, the calling thread
+    /// among them, which spin for about a millisecond after each kernel
+    /// before they sleep, so the kernels of one training step do not each
+    /// pay to wake a sleeping thread.
     #[default]
     Rayon,
 }
@@ -24,7 +28,10 @@ pub enum Par {
 /// lose, 27.9 µs against 22.2; at 1.05 M (128×64×128) they tie; at 1.3 M
 /// (100×256×50, 160×128×64) they win by 1.2–1.4×; at 3.9 M (the book net's
 /// 100×784×50) by 1.7×. Handing work to rayon and waking an idle thread
-/// costs tens of microseconds, which only work of this size repays.
+/// costs tens of microseconds, which only work of this size repays. (That
+/// was with rayon's workers; the team that runs the kernels now keeps its
+/// threads awake between kernels, but a thread still has to be handed the
+/// work and its caches filled.)
 pub(crate) const PARALLEL_THRESHOLD_FLOPS: usize = 1 << 20;
 
 /// Elements per task when element-wise work (activations, their
@@ -39,6 +46,15 @@ impl Par {
         match self {
             Par::Seq => false,
             Par::Rayon => flops >= PARALLEL_THRESHOLD_FLOPS && rayon::current_num_threads() > 1,
+        }
+    }
+
+    /// The threads a split region may use: the current rayon pool's
+    /// count (1 for [`Par::Seq`]).
+    pub(crate) fn threads(self) -> usize {
+        match self {
+            Par::Seq => 1,
+            Par::Rayon => rayon::current_num_threads(),
         }
     }
 

@@ -7,11 +7,10 @@
 //! tie, as NumPy's `argmax` does in the book).
 
 use crate::compiled::compiled_here;
-use crate::extent::{check_len, out_extent};
-use rayon::prelude::*;
-
 use crate::element::Element;
+use crate::extent::{check_len, out_extent};
 use crate::par::Par;
+use crate::team;
 
 compiled_here!(
     /// This module's kernels, compiled here for `f32` and `f64`.
@@ -139,15 +138,16 @@ pub(crate) fn max_forward_impl<E: Element>(
     let chunks = |n: usize| (n * plane, n * out_plane);
     let (xc, yc) = chunks(PLANES_PER_TASK);
     if par.split(dims.planes * plane) {
-        x.par_chunks(xc)
-            .zip(y.par_chunks_mut(yc))
-            .zip(argmax.par_chunks_mut(yc))
-            .for_each(|((x, y), arg)| {
-                x.chunks(plane)
-                    .zip(y.chunks_mut(out_plane))
-                    .zip(arg.chunks_mut(out_plane))
-                    .for_each(one_plane)
-            });
+        let tasks = x
+            .chunks(xc)
+            .zip(y.chunks_mut(yc))
+            .zip(argmax.chunks_mut(yc));
+        team::for_each(par.threads(), tasks, |((x, y), arg)| {
+            x.chunks(plane)
+                .zip(y.chunks_mut(out_plane))
+                .zip(arg.chunks_mut(out_plane))
+                .for_each(one_plane)
+        });
     } else {
         x.chunks(plane)
             .zip(y.chunks_mut(out_plane))
@@ -215,15 +215,13 @@ pub(crate) fn max_backward_impl<E: Element>(
     };
     let (xc, yc) = (PLANES_PER_TASK * plane, PLANES_PER_TASK * out_plane);
     if par.split(dims.planes * plane) {
-        dx.par_chunks_mut(xc)
-            .zip(dy.par_chunks(yc))
-            .zip(argmax.par_chunks(yc))
-            .for_each(|((dx, dy), arg)| {
-                dx.chunks_mut(plane)
-                    .zip(dy.chunks(out_plane))
-                    .zip(arg.chunks(out_plane))
-                    .for_each(one_plane)
-            });
+        let tasks = dx.chunks_mut(xc).zip(dy.chunks(yc)).zip(argmax.chunks(yc));
+        team::for_each(par.threads(), tasks, |((dx, dy), arg)| {
+            dx.chunks_mut(plane)
+                .zip(dy.chunks(out_plane))
+                .zip(arg.chunks(out_plane))
+                .for_each(one_plane)
+        });
     } else {
         dx.chunks_mut(plane)
             .zip(dy.chunks(out_plane))

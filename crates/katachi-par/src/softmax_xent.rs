@@ -16,11 +16,10 @@
 //! summed in order and the chunk sums are added in order, so the loss is the
 //! same, bit for bit, whether the chunks ran on one thread or many.
 
-use rayon::prelude::*;
-
 use crate::compiled::compiled_here;
 use crate::element::Element;
 use crate::par::Par;
+use crate::team;
 
 compiled_here!(
     /// This module's kernels, compiled here for `f32` and `f64`.
@@ -75,9 +74,8 @@ pub(crate) fn softmax_rows_impl<E: Element>(a: &[E], y: &mut [E], classes: usize
         softmax_row(a, y);
     };
     if par.split(a.len() * 8) {
-        a.par_chunks_exact(classes)
-            .zip(y.par_chunks_exact_mut(classes))
-            .for_each(row);
+        let rows = a.chunks_exact(classes).zip(y.chunks_exact_mut(classes));
+        team::for_each(par.threads(), rows, row);
     } else {
         a.chunks_exact(classes)
             .zip(y.chunks_exact_mut(classes))
@@ -217,12 +215,12 @@ pub(crate) fn forward_impl<E: Element>(
     let total = if par.split(logits.len() * 8) {
         // Only for very large batches; the vector of chunk sums is the one
         // allocation, and the sums are still added in chunk order.
-        let sums: Vec<E> = logits
-            .par_chunks(chunk)
-            .zip(probs.par_chunks_mut(chunk))
-            .enumerate()
-            .map(chunk_loss)
-            .collect();
+        let mut sums = vec![E::ZERO; chunks.len()];
+        team::for_each(
+            par.threads(),
+            sums.iter_mut().zip(chunks),
+            |(sum, chunk)| *sum = chunk_loss(chunk),
+        );
         sums.into_iter().fold(E::ZERO, |acc, s| acc + s)
     } else {
         chunks.map(chunk_loss).fold(E::ZERO, |acc, s| acc + s)

@@ -1,8 +1,6 @@
 //! The backward pass: the filters' and biases' gradients, summed in fixed
 //! groups of images, and the input's gradient by col2im.
 
-use rayon::prelude::*;
-
 use super::im2col::{col2im, im2col};
 use super::{ConvDims, per_image};
 use crate::compiled::compiled_here;
@@ -12,6 +10,7 @@ use crate::gemm::{Accum, gemm};
 use crate::matrix::{MatMut, MatRef};
 use crate::par::Par;
 use crate::scratch::with_buffers;
+use crate::team;
 
 compiled_here!(
     /// This module's kernels, compiled here for `f32` and `f64`.
@@ -112,13 +111,8 @@ pub(crate) fn param_grads_impl<E: Element>(
         partials.fill(E::ZERO);
         let tasks = partials.chunks_mut(partial_len).zip(x.chunks(x_group));
         if split {
-            let tasks = partials
-                .par_chunks_mut(partial_len)
-                .zip(x.par_chunks(x_group));
-            tasks
-                .zip(dy.par_chunks(dy_group))
-                .zip(cols.par_iter_mut())
-                .for_each(|(task, col)| group(col, task));
+            let tasks = tasks.zip(dy.chunks(dy_group)).zip(cols.iter_mut());
+            team::for_each(par.threads(), tasks, |(task, col)| group(col, task));
         } else {
             let col = &mut cols[0];
             tasks

@@ -17,10 +17,9 @@
 //! and `db` are summed in fixed groups of images and then group by group,
 //! so every result is bit-identical on any number of threads.
 
-use rayon::prelude::*;
-
 use crate::element::Element;
 use crate::scratch::with_buffers;
+use crate::team;
 
 mod backward;
 mod forward;
@@ -67,13 +66,13 @@ fn per_image<E: Element>(
                 images.for_each(|(i, o)| image(col, i, o));
             };
             let (is, os) = (per_task * input_len, per_task * output_len);
-            if split {
-                let chunks = input.par_chunks(is).zip(output.par_chunks_mut(os));
-                chunks.zip(cols.par_iter_mut()).for_each(task);
+            let chunks = input.chunks(is).zip(output.chunks_mut(os));
+            let threads = if split {
+                rayon::current_num_threads()
             } else {
-                let chunks = input.chunks(is).zip(output.chunks_mut(os));
-                chunks.zip(cols.iter_mut()).for_each(task);
-            }
+                1
+            };
+            team::for_each(threads, chunks.zip(cols.iter_mut()), task);
         },
     );
 }

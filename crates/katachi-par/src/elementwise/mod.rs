@@ -2,12 +2,11 @@
 //! optimisers' updates. Each element is computed alone, so results never
 //! depend on how the work is split.
 
-use rayon::prelude::*;
-
 use crate::compiled::compiled_here;
 use crate::element::Element;
 use crate::par::ELEMENTS_PER_TASK;
 use crate::par::Par;
+use crate::team;
 
 mod update;
 
@@ -126,15 +125,15 @@ pub(crate) fn activate_impl<E: Element>(
         };
         match copy {
             None if par.split_elements(x.len()) => {
-                x.par_chunks_mut(ELEMENTS_PER_TASK).for_each(apply)
+                team::for_each(par.threads(), x.chunks_mut(ELEMENTS_PER_TASK), apply)
             }
             None => apply(x),
             Some(y) => {
                 assert_eq!(x.len(), y.len(), "activate: the copy's length");
                 if par.split_elements(x.len()) {
-                    x.par_chunks_mut(ELEMENTS_PER_TASK)
-                        .zip(y.par_chunks_mut(ELEMENTS_PER_TASK))
-                        .for_each(apply_copy);
+                    let chunks = x.chunks_mut(ELEMENTS_PER_TASK);
+                    let chunks = chunks.zip(y.chunks_mut(ELEMENTS_PER_TASK));
+                    team::for_each(par.threads(), chunks, apply_copy);
                 } else {
                     apply_copy((x, y));
                 }
@@ -167,9 +166,8 @@ pub(crate) fn activation_grad_impl<E: Element>(kind: Activation, dy: &mut [E], y
     fn run<E: Element>(dy: &mut [E], y: &[E], par: Par, df: impl Fn(E) -> E + Sync) {
         let each = |(d, y): (&mut [E], &[E])| d.iter_mut().zip(y).for_each(|(d, &y)| *d *= df(y));
         if par.split_elements(dy.len()) {
-            dy.par_chunks_mut(ELEMENTS_PER_TASK)
-                .zip(y.par_chunks(ELEMENTS_PER_TASK))
-                .for_each(each);
+            let chunks = dy.chunks_mut(ELEMENTS_PER_TASK);
+            team::for_each(par.threads(), chunks.zip(y.chunks(ELEMENTS_PER_TASK)), each);
         } else {
             each((dy, y));
         }
@@ -205,9 +203,12 @@ pub(crate) fn multiply_impl<E: Element>(x: &mut [E], by: &[E], par: Par) {
     assert_eq!(x.len(), by.len(), "multiply: the factors' length");
     let each = |(x, by): (&mut [E], &[E])| x.iter_mut().zip(by).for_each(|(x, &b)| *x *= b);
     if par.split_elements(x.len()) {
-        x.par_chunks_mut(ELEMENTS_PER_TASK)
-            .zip(by.par_chunks(ELEMENTS_PER_TASK))
-            .for_each(each);
+        let chunks = x.chunks_mut(ELEMENTS_PER_TASK);
+        team::for_each(
+            par.threads(),
+            chunks.zip(by.chunks(ELEMENTS_PER_TASK)),
+            each,
+        );
     } else {
         each((x, by));
     }

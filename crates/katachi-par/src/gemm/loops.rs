@@ -8,8 +8,6 @@
 
 use std::ops::Range;
 
-use rayon::prelude::*;
-
 use super::blocking::Blocking;
 use super::kernel::MicroKernel;
 use super::pack::{pack_a, pack_b};
@@ -18,6 +16,7 @@ use super::{Accum, Product, TaskScratch, with_scratch};
 use crate::element::Element;
 use crate::matrix::MatRef;
 use crate::par::Par;
+use crate::team;
 
 /// Packing B~ is split across threads only from this many elements: less
 /// packs in less time than it takes to hand it out.
@@ -59,7 +58,7 @@ pub(crate) fn gemm_packed<E: Element>(
         return;
     }
     let threads = if par.split(m * n * k) {
-        rayon::current_num_threads()
+        par.threads()
     } else {
         1
     };
@@ -217,9 +216,9 @@ impl<E: Element> Plan<'_, E> {
 ///
 /// Every row block gets buffers of its own, owned by the calling thread
 /// and lent to whichever thread runs the block. They are reused from one
-/// product to the next whatever rayon's scheduling, so a warm training
-/// step allocates nothing (a buffer owned by each worker thread would be
-/// sized the first time that worker happened to steal a block).
+/// product to the next whichever thread takes which block, so a warm
+/// training step allocates nothing (a buffer owned by each thread would be
+/// sized the first time that thread happened to take a block).
 fn drive<E: Element>(plan: &Plan<'_, E>, c: &mut [E], threads: usize) {
     let (mc, rs) = (plan.mc, plan.rs);
     let row_blocks = plan.m.div_ceil(mc);
@@ -228,39 +227,24 @@ fn drive<E: Element>(plan: &Plan<'_, E>, c: &mut [E], threads: usize) {
             scratch.tasks.resize_with(row_blocks, TaskScratch::default);
         }
         let tasks = &mut scratch.tasks[..row_blocks];
+        let blocks = c.chunks_mut(mc * rs).zip(tasks.iter_mut()).enumerate();
         if threads > 1 && plan.blocks.packed_len() < SHARED_PACK_FROM {
             // A small B~: every row block packs its own copy. That costs no
             // wall time (the copies are packed side by side) and starts the
-            // parallel region at once: a single-threaded packing step first
-            // would give rayon's idle threads time to fall asleep, and waking
-            // one costs tens of microseconds, as much as the whole product.
-            c.par_chunks_mut(mc * rs)
-                .zip(tasks.par_iter_mut())
-                .enumerate()
-                .for_each(|(ib, (c_rows, task))| {
-                    let range = plan.pack_b(&mut task.b, Par::Seq);
-                    plan.row_block(&task.b[range], ib, c_rows, &mut task.a);
-                });
+            // parallel region at once, with no single-threaded step before it.
+            team::for_each(threads, blocks, |(ib, (c_rows, task))| {
+                let range = plan.pack_b(&mut task.b, Par::Seq);
+                plan.row_block(&task.b[range], ib, c_rows, &mut task.a);
+            });
             return;
         }
         // A large B~ is packed once (across threads when large) and shared.
         let par = if threads > 1 { Par::Rayon } else { Par::Seq };
         let range = plan.pack_b(&mut scratch.shared_b, par);
         let bpack: &[E] = &scratch.shared_b[range];
-        let run = |(ib, (c_rows, task)): (usize, (&mut [E], &mut TaskScratch<E>))| {
+        team::for_each(threads, blocks, |(ib, (c_rows, task))| {
             plan.row_block(bpack, ib, c_rows, &mut task.a)
-        };
-        if threads > 1 {
-            c.par_chunks_mut(mc * rs)
-                .zip(tasks.par_iter_mut())
-                .enumerate()
-                .for_each(run);
-        } else {
-            c.chunks_mut(mc * rs)
-                .zip(tasks.iter_mut())
-                .enumerate()
-                .for_each(run);
-        }
+        });
     });
 }
 

@@ -175,7 +175,7 @@ pub(crate) fn blocking<E: Element>() -> Blocking {
 }
 
 /// Lends this thread's reusable buffers for packed blocks of `E`. A nested
-/// call on the same thread (rayon may run another task while one waits)
+/// call on the same thread (a product inside a task of another)
 /// gets fresh buffers instead of a panic.
 fn with_scratch<E: Element, R>(f: impl FnOnce(&mut GemmScratch<E>) -> R) -> R {
     thread_local! {

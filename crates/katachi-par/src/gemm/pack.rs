@@ -3,13 +3,12 @@
 //! Strided and transposed operands are read here, once per block, which is
 //! why the kernels only ever see contiguous panels.
 
-use rayon::prelude::*;
-
 use std::ops::Range;
 
 use crate::element::Element;
 use crate::matrix::MatRef;
 use crate::par::Par;
+use crate::team;
 
 /// Packs rows `i0..i0+mc`, columns `p0..p0+kc` of `a` into panels of `mr`
 /// rows: `dst[panel·mr·kc + p·mr + r] = a[i0 + panel·mr + r, p0 + p]`.
@@ -236,13 +235,6 @@ pub(crate) fn pack_b<E: Element>(
             }
         }
     };
-    if par == Par::Rayon {
-        dst.par_chunks_exact_mut(nr * kc)
-            .enumerate()
-            .for_each(pack_panel);
-    } else {
-        dst.chunks_exact_mut(nr * kc)
-            .enumerate()
-            .for_each(pack_panel);
-    }
+    let panels = dst.chunks_exact_mut(nr * kc);
+    team::for_each(par.threads(), panels.enumerate(), pack_panel);
 }

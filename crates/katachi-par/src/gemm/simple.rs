@@ -2,14 +2,13 @@
 //! two loop orders keeps the inner loop on contiguous memory. No packing, so
 //! no set-up cost; each row is computed by one thread.
 
-use rayon::prelude::*;
-
 use super::{Accum, Product};
 use crate::element::Element;
 use crate::matrix::MatRef;
 use crate::par::Par;
+use crate::team;
 
-/// Rows handed to one rayon task.
+/// Rows per task when the product is split across threads.
 const ROWS_PER_TASK: usize = 8;
 
 /// A [`Product`], row by row.
@@ -37,9 +36,8 @@ pub(crate) fn gemm<E: Element>(product: Product<'_, E>, par: Par) {
     };
     let data = &mut dst.data[..(m - 1) * rs + n];
     if par.split(m * n * k) {
-        data.par_chunks_mut(rs * ROWS_PER_TASK)
-            .enumerate()
-            .for_each(row_task);
+        let blocks = data.chunks_mut(rs * ROWS_PER_TASK).enumerate();
+        team::for_each(par.threads(), blocks, row_task);
     } else {
         data.chunks_mut(rs * ROWS_PER_TASK)
             .enumerate()
