@@ -105,6 +105,8 @@ struct Team {
     busy: AtomicBool,
     /// Threads started so far.
     started: Mutex<usize>,
+    /// Threads that have begun serving (their start-up done).
+    serving: AtomicUsize,
 }
 
 /// One region, as the team's threads see it.
@@ -148,6 +150,7 @@ impl Team {
     /// Team thread number `index` (0-based), from the epoch it was started
     /// in.
     fn serve(&'static self, index: usize, mut epoch: usize) {
+        self.serving.fetch_add(1, SeqCst);
         loop {
             let state = self.next_region(epoch);
             epoch = state >> 1;
@@ -215,19 +218,29 @@ impl Team {
     }
 
     /// Starts team threads until there are `wanted`, all waiting for a
-    /// region after `epoch`. A thread that cannot be started is simply not
-    /// there: its tasks are taken by the others and the caller.
+    /// region after `epoch`, and waits until they have started: a thread
+    /// allocates as it starts up, and that belongs to the first region that
+    /// needed it (a warm step allocates nothing), not to whatever runs when
+    /// the thread happens to be scheduled. A thread that cannot be started
+    /// is simply not there: its tasks are taken by the others and the
+    /// caller.
     fn start(&'static self, wanted: usize, epoch: usize) {
         let mut started = Self::lock(&self.started);
+        if *started >= wanted {
+            return;
+        }
         while *started < wanted {
             let index = *started;
             let spawned = std::thread::Builder::new()
                 .name(format!("katachi-team-{index}"))
                 .spawn(move || self.serve(index, epoch));
             if spawned.is_err() {
-                return;
+                break;
             }
             *started += 1;
+        }
+        while self.serving.load(SeqCst) < *started {
+            std::thread::yield_now();
         }
     }
 }

@@ -6,10 +6,10 @@ use super::{ConvDims, per_image};
 use crate::compiled::compiled_here;
 use crate::element::Element;
 use crate::extent::check_len;
-use crate::gemm::{Accum, gemm};
+use crate::gemm::{Accum, GemmScratch, gemm_in};
 use crate::matrix::{MatMut, MatRef};
 use crate::par::Par;
-use crate::scratch::with_buffers;
+use crate::scratch::{with_buffers, with_packing};
 use crate::team;
 
 compiled_here!(
@@ -76,25 +76,27 @@ pub(crate) fn param_grads_impl<E: Element>(
         IMAGES_PER_PARTIAL * image_len,
         IMAGES_PER_PARTIAL * filters * positions,
     );
-    let group = |col: &mut Vec<E>, ((partial, x), dy): ((&mut [E], &[E]), &[E])| {
-        let (pdw, pdb) = partial.split_at_mut(filters * patch);
-        for (x, dy) in x
-            .chunks_exact(image_len)
-            .zip(dy.chunks_exact(filters * positions))
-        {
-            im2col(x, col, dims);
-            gemm(
-                MatMut::row_major(pdw, filters, patch),
-                Accum::Add,
-                MatRef::row_major(dy, filters, positions),
-                MatRef::row_major(col, patch, positions).t(),
-                Par::Seq,
-            );
-            for (s, row) in pdb.iter_mut().zip(dy.chunks_exact(positions)) {
-                *s += lane_sum(row);
+    type Group<'g, E> = ((&'g mut [E], &'g [E]), &'g [E]);
+    let group =
+        |col: &mut Vec<E>, packing: &mut GemmScratch<E>, ((partial, x), dy): Group<'_, E>| {
+            let (pdw, pdb) = partial.split_at_mut(filters * patch);
+            for (x, dy) in x
+                .chunks_exact(image_len)
+                .zip(dy.chunks_exact(filters * positions))
+            {
+                im2col(x, col, dims);
+                gemm_in(
+                    packing,
+                    MatMut::row_major(pdw, filters, patch),
+                    Accum::Add,
+                    MatRef::row_major(dy, filters, positions),
+                    MatRef::row_major(col, patch, positions).t(),
+                );
+                for (s, row) in pdb.iter_mut().zip(dy.chunks_exact(positions)) {
+                    *s += lane_sum(row);
+                }
             }
-        }
-    };
+        };
     let split = par.split(2 * dims.flops());
     // The partials, then a column buffer per group (one, unsplit): the
     // calling thread's from one call to the next.
@@ -110,15 +112,19 @@ pub(crate) fn param_grads_impl<E: Element>(
         let (partials, cols) = buffers.split_first_mut().expect("partials and columns");
         partials.fill(E::ZERO);
         let tasks = partials.chunks_mut(partial_len).zip(x.chunks(x_group));
-        if split {
-            let tasks = tasks.zip(dy.chunks(dy_group)).zip(cols.iter_mut());
-            team::for_each(par.threads(), tasks, |(task, col)| group(col, task));
-        } else {
-            let col = &mut cols[0];
-            tasks
-                .zip(dy.chunks(dy_group))
-                .for_each(|task| group(col, task));
-        }
+        with_packing::<E, _>(cols.len(), |packing| {
+            if split {
+                let tasks = tasks.zip(dy.chunks(dy_group)).zip(cols.iter_mut());
+                let tasks = tasks.zip(packing.iter_mut());
+                team::for_each(par.threads(), tasks, |((task, col), packing)| {
+                    group(col, packing, task)
+                });
+            } else {
+                let (col, packing) = (&mut cols[0], &mut packing[0]);
+                let tasks = tasks.zip(dy.chunks(dy_group));
+                tasks.for_each(|task| group(col, packing, task));
+            }
+        });
         for partial in partials.chunks_exact(partial_len) {
             let (pdw, pdb) = partial.split_at(filters * patch);
             dw.iter_mut().zip(pdw).for_each(|(d, &p)| *d += p);
@@ -158,13 +164,13 @@ pub(crate) fn input_grad_impl<E: Element>(
     if dims.batch == 0 || positions == 0 || filters == 0 || dims.image_len() == 0 {
         return;
     }
-    let image = |dcol: &mut Vec<E>, dy: &[E], dx: &mut [E]| {
-        gemm(
+    let image = |dcol: &mut Vec<E>, packing: &mut GemmScratch<E>, dy: &[E], dx: &mut [E]| {
+        gemm_in(
+            packing,
             MatMut::row_major(dcol, patch, positions),
             Accum::Replace,
             MatRef::row_major(w, filters, patch).t(),
             MatRef::row_major(dy, filters, positions),
-            Par::Seq,
         );
         col2im(dcol, dx, dims);
     };

@@ -5,7 +5,7 @@ use super::{ConvDims, per_image};
 use crate::compiled::compiled_here;
 use crate::element::Element;
 use crate::extent::check_len;
-use crate::gemm::{Accum, gemm};
+use crate::gemm::{Accum, GemmScratch, gemm_in};
 use crate::matrix::{MatMut, MatRef};
 use crate::par::Par;
 
@@ -65,7 +65,9 @@ pub(crate) fn forward_impl<E: Element>(
     if dims.batch == 0 || positions == 0 || filters == 0 {
         return;
     }
-    let image = |col: &mut Vec<E>, x: &[E], y: &mut [E]| image_forward(x, w, b, col, y, dims);
+    let image = |col: &mut Vec<E>, packing: &mut GemmScratch<E>, x: &[E], y: &mut [E]| {
+        image_forward(x, w, b, (col, packing), y, dims)
+    };
     let (image_len, out_len) = (dims.image_len().max(1), filters * positions);
     let split = par.split(dims.flops());
     per_image(
@@ -84,7 +86,7 @@ fn image_forward<E: Element>(
     x: &[E],
     w: &[E],
     b: &[E],
-    col: &mut [E],
+    (col, packing): (&mut [E], &mut GemmScratch<E>),
     y: &mut [E],
     dims: &ConvDims,
 ) {
@@ -95,7 +97,7 @@ fn image_forward<E: Element>(
         MatRef::row_major(w, filters, patch),
         MatRef::row_major(col, patch, positions),
     );
-    gemm(out, Accum::Replace, w, col, Par::Seq);
+    gemm_in(packing, out, Accum::Replace, w, col);
     for (row, &bias) in y.chunks_exact_mut(positions).zip(b) {
         row.iter_mut().for_each(|v| *v += bias);
     }

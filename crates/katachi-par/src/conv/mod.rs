@@ -18,7 +18,8 @@
 //! so every result is bit-identical on any number of threads.
 
 use crate::element::Element;
-use crate::scratch::with_buffers;
+use crate::gemm::GemmScratch;
+use crate::scratch::{with_buffers, with_packing};
 use crate::team;
 
 mod backward;
@@ -43,7 +44,8 @@ fn images_per_task(batch: usize, split: bool) -> usize {
 /// Runs `image(col, input_n, output_n)` for each of the `batch` images
 /// (`input` in runs of `input_len`, `output` of `output_len`), in tasks
 /// across threads when `split`; each task has a column buffer of `col_len`
-/// elements, the calling thread's from one call to the next.
+/// elements and packing buffers for its products, the calling thread's
+/// from one call to the next.
 #[allow(clippy::too_many_arguments)]
 fn per_image<E: Element>(
     input: &[E],
@@ -53,27 +55,33 @@ fn per_image<E: Element>(
     batch: usize,
     col_len: usize,
     split: bool,
-    image: impl Fn(&mut Vec<E>, &[E], &mut [E]) + Sync,
+    image: impl Fn(&mut Vec<E>, &mut GemmScratch<E>, &[E], &mut [E]) + Sync,
 ) {
     let per_task = images_per_task(batch, split);
     let tasks = batch.div_ceil(per_task);
+    let threads = if split {
+        rayon::current_num_threads()
+    } else {
+        1
+    };
+    let mut run = |cols: &mut [Vec<E>], packing: &mut [GemmScratch<E>]| {
+        type Task<'t, E> = (
+            ((&'t [E], &'t mut [E]), &'t mut Vec<E>),
+            &'t mut GemmScratch<E>,
+        );
+        let task = |(((input, output), col), packing): Task<'_, E>| {
+            let images = input.chunks(input_len).zip(output.chunks_mut(output_len));
+            images.for_each(|(i, o)| image(col, packing, i, o));
+        };
+        let (is, os) = (per_task * input_len, per_task * output_len);
+        let chunks = input.chunks(is).zip(output.chunks_mut(os));
+        let tasks = chunks.zip(cols.iter_mut()).zip(packing.iter_mut());
+        team::for_each(threads, tasks, task);
+    };
     with_buffers::<E, _>(
         tasks,
         |_| col_len,
-        |cols| {
-            let task = |((input, output), col): ((&[E], &mut [E]), &mut Vec<E>)| {
-                let images = input.chunks(input_len).zip(output.chunks_mut(output_len));
-                images.for_each(|(i, o)| image(col, i, o));
-            };
-            let (is, os) = (per_task * input_len, per_task * output_len);
-            let chunks = input.chunks(is).zip(output.chunks_mut(os));
-            let threads = if split {
-                rayon::current_num_threads()
-            } else {
-                1
-            };
-            team::for_each(threads, chunks.zip(cols.iter_mut()), task);
-        },
+        |cols| with_packing(tasks, |packing| run(cols, packing)),
     );
 }
 

@@ -12,7 +12,7 @@ use super::blocking::Blocking;
 use super::kernel::MicroKernel;
 use super::pack::{pack_a, pack_b};
 use super::tile::{ASource, Block, MAX_TILE, MacroTile, macro_tile};
-use super::{Accum, Product, TaskScratch, with_scratch};
+use super::{Accum, GemmScratch, Product, TaskScratch, with_scratch};
 use crate::element::Element;
 use crate::matrix::MatRef;
 use crate::par::Par;
@@ -33,6 +33,7 @@ pub(crate) fn gemm_packed<E: Element>(
     blocking: Blocking,
     product: Product<'_, E>,
     par: Par,
+    packing: Option<&mut GemmScratch<E>>,
 ) {
     let Product {
         dst,
@@ -83,7 +84,10 @@ pub(crate) fn gemm_packed<E: Element>(
         m,
         rs,
     };
-    drive(&plan, c, threads);
+    match packing {
+        Some(scratch) => drive(&plan, c, threads, scratch),
+        None => with_scratch(|scratch| drive(&plan, c, threads, scratch)),
+    }
 }
 
 /// `C ← 0` (or every row `← bias`): a product with no depth.
@@ -214,37 +218,41 @@ impl<E: Element> Plan<'_, E> {
 
 /// The thread driver: LOOP 3 over row blocks, on `threads` threads.
 ///
-/// Every row block gets buffers of its own, owned by the calling thread
-/// and lent to whichever thread runs the block. They are reused from one
+/// Every row block gets buffers of its own in `scratch` (the calling
+/// thread's, or those of the task that called), lent to whichever thread
+/// runs the block. They are reused from one
 /// product to the next whichever thread takes which block, so a warm
 /// training step allocates nothing (a buffer owned by each thread would be
 /// sized the first time that thread happened to take a block).
-fn drive<E: Element>(plan: &Plan<'_, E>, c: &mut [E], threads: usize) {
+fn drive<E: Element>(
+    plan: &Plan<'_, E>,
+    c: &mut [E],
+    threads: usize,
+    scratch: &mut GemmScratch<E>,
+) {
     let (mc, rs) = (plan.mc, plan.rs);
     let row_blocks = plan.m.div_ceil(mc);
-    with_scratch::<E, _>(|scratch| {
-        if scratch.tasks.len() < row_blocks {
-            scratch.tasks.resize_with(row_blocks, TaskScratch::default);
-        }
-        let tasks = &mut scratch.tasks[..row_blocks];
-        let blocks = c.chunks_mut(mc * rs).zip(tasks.iter_mut()).enumerate();
-        if threads > 1 && plan.blocks.packed_len() < SHARED_PACK_FROM {
-            // A small B~: every row block packs its own copy. That costs no
-            // wall time (the copies are packed side by side) and starts the
-            // parallel region at once, with no single-threaded step before it.
-            team::for_each(threads, blocks, |(ib, (c_rows, task))| {
-                let range = plan.pack_b(&mut task.b, Par::Seq);
-                plan.row_block(&task.b[range], ib, c_rows, &mut task.a);
-            });
-            return;
-        }
-        // A large B~ is packed once (across threads when large) and shared.
-        let par = if threads > 1 { Par::Rayon } else { Par::Seq };
-        let range = plan.pack_b(&mut scratch.shared_b, par);
-        let bpack: &[E] = &scratch.shared_b[range];
+    if scratch.tasks.len() < row_blocks {
+        scratch.tasks.resize_with(row_blocks, TaskScratch::default);
+    }
+    let tasks = &mut scratch.tasks[..row_blocks];
+    let blocks = c.chunks_mut(mc * rs).zip(tasks.iter_mut()).enumerate();
+    if threads > 1 && plan.blocks.packed_len() < SHARED_PACK_FROM {
+        // A small B~: every row block packs its own copy. That costs no
+        // wall time (the copies are packed side by side) and starts the
+        // parallel region at once, with no single-threaded step before it.
         team::for_each(threads, blocks, |(ib, (c_rows, task))| {
-            plan.row_block(bpack, ib, c_rows, &mut task.a)
+            let range = plan.pack_b(&mut task.b, Par::Seq);
+            plan.row_block(&task.b[range], ib, c_rows, &mut task.a);
         });
+        return;
+    }
+    // A large B~ is packed once (across threads when large) and shared.
+    let par = if threads > 1 { Par::Rayon } else { Par::Seq };
+    let range = plan.pack_b(&mut scratch.shared_b, par);
+    let bpack: &[E] = &scratch.shared_b[range];
+    team::for_each(threads, blocks, |(ib, (c_rows, task))| {
+        plan.row_block(bpack, ib, c_rows, &mut task.a)
     });
 }
 

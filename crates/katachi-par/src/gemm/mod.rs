@@ -14,6 +14,8 @@ pub(crate) mod kernel;
 mod loops;
 mod pack;
 mod simple;
+#[cfg(test)]
+mod tests;
 mod tile;
 
 use std::any::Any;
@@ -112,16 +114,7 @@ pub(crate) fn gemm_with_bias<E: Element>(
     rhs: MatRef<'_, E>,
     par: Par,
 ) {
-    assert!(
-        lhs.cols == rhs.rows && dst.rows == lhs.rows && dst.cols == rhs.cols,
-        "gemm: cannot multiply {}×{} by {}×{} into {}×{}",
-        lhs.rows,
-        lhs.cols,
-        rhs.rows,
-        rhs.cols,
-        dst.rows,
-        dst.cols
-    );
+    check_extents(&dst, &lhs, &rhs);
     if let Some(b) = bias {
         assert_eq!(
             b.len(),
@@ -136,7 +129,6 @@ pub(crate) fn gemm_with_bias<E: Element>(
             "gemm: a bias only goes with Accum::Replace"
         );
     }
-    let small = dst.rows * dst.cols * lhs.cols < PACKING_PAYS_FROM;
     let product = Product {
         dst,
         accum,
@@ -144,10 +136,60 @@ pub(crate) fn gemm_with_bias<E: Element>(
         lhs,
         rhs,
     };
-    if small {
+    run(product, par, None);
+}
+
+/// [`gemm`] on the calling thread alone, packing into `packing` (a task's
+/// own buffers, lent by [`crate::scratch::with_packing`]) instead of the
+/// thread's: a task then packs into buffers its caller keeps from one call
+/// to the next, whichever thread takes it, and a warm step allocates
+/// nothing whatever the scheduling.
+///
+/// # Panics
+/// As [`gemm`].
+#[track_caller]
+pub(crate) fn gemm_in<E: Element>(
+    packing: &mut GemmScratch<E>,
+    dst: MatMut<'_, E>,
+    accum: Accum,
+    lhs: MatRef<'_, E>,
+    rhs: MatRef<'_, E>,
+) {
+    check_extents(&dst, &lhs, &rhs);
+    let product = Product {
+        dst,
+        accum,
+        bias: None,
+        lhs,
+        rhs,
+    };
+    run(product, Par::Seq, Some(packing));
+}
+
+/// Panics unless `dst ← lhs · rhs` fits, naming all three shapes.
+#[track_caller]
+fn check_extents<E>(dst: &MatMut<'_, E>, lhs: &MatRef<'_, E>, rhs: &MatRef<'_, E>) {
+    assert!(
+        lhs.cols == rhs.rows && dst.rows == lhs.rows && dst.cols == rhs.cols,
+        "gemm: cannot multiply {}×{} by {}×{} into {}×{}",
+        lhs.rows,
+        lhs.cols,
+        rhs.rows,
+        rhs.cols,
+        dst.rows,
+        dst.cols
+    );
+}
+
+/// A checked product: plain when tiny, packed otherwise (into `packing`,
+/// or the calling thread's buffers when `None`).
+fn run<E: Element>(product: Product<'_, E>, par: Par, packing: Option<&mut GemmScratch<E>>) {
+    let Product { dst, lhs, .. } = &product;
+    if dst.rows * dst.cols * lhs.cols < PACKING_PAYS_FROM {
         simple::gemm(product, par);
     } else {
-        loops::gemm_packed(best_kernel::<E>(), blocking::<E>(), product, par);
+        let (kernel, blocking) = (best_kernel::<E>(), blocking::<E>());
+        loops::gemm_packed(kernel, blocking, product, par, packing);
     }
 }
 
@@ -227,7 +269,7 @@ pub(crate) fn gemm_packed_with<E: Element>(
     product: Product<'_, E>,
     par: Par,
 ) {
-    loops::gemm_packed(kernel, blocking, product, par);
+    loops::gemm_packed(kernel, blocking, product, par, None);
 }
 
 pub(crate) use blocking::Blocking;
