@@ -58,6 +58,8 @@ impl PoolDims {
     }
 }
 
+mod tiles;
+
 /// Planes handed to one thread at a time: enough work to repay the hand-off.
 const PLANES_PER_TASK: usize = 64;
 
@@ -112,7 +114,7 @@ pub(crate) fn max_forward_impl<E: Element>(
     // maximum wins), and the inner loop is a plain pass over slices.
     let one_plane = |((x, y), arg): ((&[E], &mut [E]), &mut [u32])| {
         if window == 2 && stride == 2 {
-            return tiles_2x2(x, y, arg, width, out_w);
+            return tiles::forward_2x2(x, y, arg, width, out_w);
         }
         let rows = y.chunks_exact_mut(out_w).zip(arg.chunks_exact_mut(out_w));
         for (oy, (y, arg)) in rows.enumerate() {
@@ -156,31 +158,6 @@ pub(crate) fn max_forward_impl<E: Element>(
     }
 }
 
-/// The common 2×2, stride-2 pooling of one plane: the four elements of a
-/// window compared as two pairs and then the pair maxima, which the
-/// compiler turns into selects instead of branches (a branch on image
-/// data mispredicts often). Same result as the general loop, ties
-/// included: the first maximum in row-major order wins.
-fn tiles_2x2<E: Element>(x: &[E], y: &mut [E], arg: &mut [u32], width: usize, out_w: usize) {
-    let rows = y.chunks_exact_mut(out_w).zip(arg.chunks_exact_mut(out_w));
-    for (oy, (y, arg)) in rows.enumerate() {
-        let top = 2 * oy * width;
-        let (upper, lower) = (&x[top..top + width], &x[top + width..top + 2 * width]);
-        let pairs = upper.chunks_exact(2).zip(lower.chunks_exact(2));
-        for (ox, ((u, l), (y, arg))) in pairs.zip(y.iter_mut().zip(arg.iter_mut())).enumerate() {
-            let (m1, i1) = if u[1] > u[0] { (u[1], 1) } else { (u[0], 0) };
-            let (m2, i2) = if l[1] > l[0] {
-                (l[1], width + 1)
-            } else {
-                (l[0], width)
-            };
-            let (m, i) = if m2 > m1 { (m2, i2) } else { (m1, i1) };
-            // Fits: the plane length was checked against u32 by the caller.
-            (*y, *arg) = (m, (top + 2 * ox + i) as u32);
-        }
-    }
-}
-
 /// `dx ←` each element of `dy` added at the position its window's maximum
 /// came from (zero elsewhere). Overwrites `dx`.
 ///
@@ -204,6 +181,9 @@ pub(crate) fn max_backward_impl<E: Element>(
     check_len("max pool", "dy", dy.len(), dims.planes * out_plane);
     check_len("max pool", "argmax", argmax.len(), dy.len());
     check_len("max pool", "dx", dx.len(), dims.planes * plane);
+    // A memset and a scatter: measured faster than writing each 2×2
+    // window's four gradients in one pass with selects (SimpleConvNet's
+    // pool forward and backward, Zen 4: 0.9–1.3 ms against 1.7–1.9).
     dx.fill(E::ZERO);
     if out_plane == 0 || plane == 0 {
         return;
