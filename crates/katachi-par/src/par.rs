@@ -23,15 +23,17 @@ pub enum Par {
 
 /// Below this many multiply-adds a kernel stays on one thread.
 ///
-/// Measured on a 2-core Zen 4 machine (median of thousands of calls, one
-/// thread against two): at 0.64 M multiply-adds (100×128×50) two threads
-/// lose, 27.9 µs against 22.2; at 1.05 M (128×64×128) they tie; at 1.3 M
-/// (100×256×50, 160×128×64) they win by 1.2–1.4×; at 3.9 M (the book net's
-/// 100×784×50) by 1.7×. Handing work to rayon and waking an idle thread
-/// costs tens of microseconds, which only work of this size repays. (That
-/// was with rayon's workers; the team that runs the kernels now keeps its
-/// threads awake between kernels, but a thread still has to be handed the
-/// work and its caches filled.)
+/// Measured on a 2-core Zen 4 machine with the team of threads (median of
+/// 3500 products, each after 30 µs of one-threaded work, as in a training
+/// step; one thread against two): at 0.26 M multiply-adds (64³) two
+/// threads lose, 9.7 µs against 5.5–7.2; at 0.32 M (100×64×50) they tie,
+/// 9.3–10.0 against 8.9–11.4; at 0.64 M (100×128×50) they win by under
+/// 10 %, 15.4 against 16.6; at 1.05 M
+/// (128×64×128) by 1.4–1.6×; at 1.3 M (100×256×50) by 1.7–1.8×; at 3.9 M
+/// (the book net's 100×784×50) by 1.7–1.8×. Handing work to a thread and
+/// filling its caches costs a few microseconds, which smaller products do
+/// not repay. (With rayon's workers, which sleep between products, two
+/// threads only tied at 1.05 M.)
 pub(crate) const PARALLEL_THRESHOLD_FLOPS: usize = 1 << 20;
 
 /// Elements per task when element-wise work (activations, their
