@@ -16,7 +16,10 @@ pub enum Par {
     /// itself runs on katachi's own team of threads, the calling thread
     /// among them, which spin for about a millisecond after each kernel
     /// before they sleep, so the kernels of one training step do not each
-    /// pay to wake a sleeping thread.
+    /// pay to wake a sleeping thread. One kernel at a time has the team:
+    /// a kernel started while another has it (from another thread of
+    /// yours, or inside one of its tasks) runs on its calling thread
+    /// alone, never waiting for the team.
     #[default]
     Rayon,
 }
