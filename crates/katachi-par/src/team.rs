@@ -304,8 +304,16 @@ impl Closer {
     fn end(&self) {
         let team = self.team;
         team.state.store(self.open & !1, SeqCst);
+        let mut polls = 0_u32;
         while team.inside.load(SeqCst) != 0 {
-            std::hint::spin_loop();
+            polls = polls.wrapping_add(1);
+            if polls.is_multiple_of(64) {
+                // A team thread still in its last task may be waiting for
+                // this core (more threads than cores): let it run.
+                std::thread::yield_now();
+            } else {
+                std::hint::spin_loop();
+            }
         }
         *Team::lock(&team.region) = Region::default();
     }
