@@ -11,7 +11,7 @@ use crate::extent::check_matrix_len;
 use crate::gemm::gemm_with_bias;
 use crate::gemm::{Accum, gemm};
 use crate::matrix::{MatMut, MatRef};
-use crate::par::Par;
+use crate::par::{ELEMENTS_PER_TASK, Par};
 use crate::team;
 
 compiled_here!(
@@ -266,7 +266,12 @@ pub(crate) fn add_bias_impl<E: Element>(y: &mut [E], b: &[E], par: Par) {
     );
     let add = |row: &mut [E]| row.iter_mut().zip(b).for_each(|(v, &bias)| *v += bias);
     if par.split(y.len()) {
-        team::for_each(par.threads(), y.chunks_exact_mut(cols), add);
+        // Whole rows, about ELEMENTS_PER_TASK to a task: a row alone is
+        // too little work to hand out.
+        let len = (ELEMENTS_PER_TASK / cols).max(1) * cols;
+        team::for_each(par.threads(), y.chunks_mut(len), |rows| {
+            rows.chunks_exact_mut(cols).for_each(add)
+        });
     } else {
         y.chunks_exact_mut(cols).for_each(add);
     }
@@ -327,6 +332,23 @@ mod tests {
         );
         assert_eq!(dw, [14.0]);
         assert_eq!(db, [6.0]);
+    }
+
+    #[test]
+    fn bias_rows_split_across_threads_get_the_bias_once() {
+        // 1.2 M elements in rows of 1000: the parallel path, in tasks of
+        // whole rows with a ragged last task.
+        let (rows, cols) = (1200, 1000);
+        let b: Vec<f32> = (0..cols).map(|j| j as f32).collect();
+        for threads in [1, 2, 3] {
+            let mut y: Vec<f32> = (0..rows * cols).map(|i| (i / cols) as f32).collect();
+            crate::par::on_pool(threads, || add_bias(&mut y, &b, Par::Rayon));
+            let wrong = y
+                .iter()
+                .enumerate()
+                .find(|&(i, &v)| v != (i / cols + i % cols) as f32);
+            assert_eq!(wrong, None, "{threads} threads");
+        }
     }
 
     #[test]

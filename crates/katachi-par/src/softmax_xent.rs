@@ -18,7 +18,7 @@
 
 use crate::compiled::compiled_here;
 use crate::element::Element;
-use crate::par::Par;
+use crate::par::{ELEMENTS_PER_TASK, Par};
 use crate::team;
 
 compiled_here!(
@@ -74,8 +74,15 @@ pub(crate) fn softmax_rows_impl<E: Element>(a: &[E], y: &mut [E], classes: usize
         softmax_row(a, y);
     };
     if par.split(a.len() * 8) {
-        let rows = a.chunks_exact(classes).zip(y.chunks_exact_mut(classes));
-        team::for_each(par.threads(), rows, row);
+        // Whole rows, about ELEMENTS_PER_TASK to a task: a row alone is
+        // too little work to hand out.
+        let len = (ELEMENTS_PER_TASK / classes).max(1) * classes;
+        let tasks = a.chunks(len).zip(y.chunks_mut(len));
+        team::for_each(par.threads(), tasks, |(a, y)| {
+            a.chunks_exact(classes)
+                .zip(y.chunks_exact_mut(classes))
+                .for_each(row)
+        });
     } else {
         a.chunks_exact(classes)
             .zip(y.chunks_exact_mut(classes))
@@ -320,7 +327,7 @@ mod tests {
     }
 
     #[test]
-    fn loss_does_not_depend_on_the_thread_count() {
+    fn loss_and_softmax_do_not_depend_on_the_thread_count() {
         // Large enough to take the parallel path.
         let rows = 40_000;
         let classes = 10;
@@ -338,7 +345,9 @@ mod tests {
                     classes,
                     Par::Rayon,
                 );
-                (loss, probs)
+                let mut soft = vec![0.0; logits.len()];
+                softmax_rows(&logits, &mut soft, classes, Par::Rayon);
+                (loss, probs, soft)
             })
         };
         let one = run(1);
@@ -346,7 +355,8 @@ mod tests {
             assert!(run(threads) == one, "{threads} threads differ from 1");
         }
         let seq = {
-            let mut probs = vec![0.0; logits.len()];
+            let (mut probs, mut soft) = (vec![0.0; logits.len()], vec![0.0; logits.len()]);
+            softmax_rows(&logits, &mut soft, classes, Par::Seq);
             (
                 forward(
                     &logits,
@@ -356,6 +366,7 @@ mod tests {
                     Par::Seq,
                 ),
                 probs,
+                soft,
             )
         };
         assert!(seq == one, "sequential and parallel paths differ");

@@ -19,6 +19,7 @@
 
 use crate::element::Element;
 use crate::gemm::GemmScratch;
+use crate::par::Par;
 use crate::scratch::{with_buffers, with_packing};
 use crate::team;
 
@@ -36,7 +37,7 @@ pub use crate::extent::out_extent;
 /// is the same whatever the split.
 fn images_per_task(batch: usize, split: bool) -> usize {
     match split {
-        true => batch.div_ceil(4 * rayon::current_num_threads()).max(1),
+        true => batch.div_ceil(4 * Par::Rayon.threads()).max(1),
         false => batch.max(1),
     }
 }
@@ -59,29 +60,21 @@ fn per_image<E: Element>(
 ) {
     let per_task = images_per_task(batch, split);
     let tasks = batch.div_ceil(per_task);
-    let threads = if split {
-        rayon::current_num_threads()
-    } else {
-        1
-    };
-    let mut run = |cols: &mut [Vec<E>], packing: &mut [GemmScratch<E>]| {
-        type Task<'t, E> = (
-            ((&'t [E], &'t mut [E]), &'t mut Vec<E>),
-            &'t mut GemmScratch<E>,
-        );
-        let task = |(((input, output), col), packing): Task<'_, E>| {
-            let images = input.chunks(input_len).zip(output.chunks_mut(output_len));
-            images.for_each(|(i, o)| image(col, packing, i, o));
-        };
-        let (is, os) = (per_task * input_len, per_task * output_len);
-        let chunks = input.chunks(is).zip(output.chunks_mut(os));
-        let tasks = chunks.zip(cols.iter_mut()).zip(packing.iter_mut());
-        team::for_each(threads, tasks, task);
-    };
+    let threads = if split { Par::Rayon.threads() } else { 1 };
+    let (is, os) = (per_task * input_len, per_task * output_len);
     with_buffers::<E, _>(
         tasks,
         |_| col_len,
-        |cols| with_packing(tasks, |packing| run(cols, packing)),
+        |cols| {
+            with_packing(tasks, |packing| {
+                let chunks = input.chunks(is).zip(output.chunks_mut(os));
+                let tasks = chunks.zip(cols.iter_mut()).zip(packing.iter_mut());
+                team::for_each(threads, tasks, |(((input, output), col), packing)| {
+                    let images = input.chunks(input_len).zip(output.chunks_mut(output_len));
+                    images.for_each(|(i, o)| image(col, packing, i, o));
+                });
+            })
+        },
     );
 }
 

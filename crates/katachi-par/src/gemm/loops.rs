@@ -220,10 +220,10 @@ impl<E: Element> Plan<'_, E> {
 ///
 /// Every row block gets buffers of its own in `scratch` (the calling
 /// thread's, or those of the task that called), lent to whichever thread
-/// runs the block. They are reused from one
-/// product to the next whichever thread takes which block, so a warm
-/// training step allocates nothing (a buffer owned by each thread would be
-/// sized the first time that thread happened to take a block).
+/// runs the block. They are reused from one product to the next whichever
+/// thread takes which block, so a warm training step allocates nothing (a
+/// buffer owned by each thread would be sized the first time that thread
+/// happened to take a block).
 fn drive<E: Element>(
     plan: &Plan<'_, E>,
     c: &mut [E],

@@ -217,8 +217,8 @@ pub(crate) fn blocking<E: Element>() -> Blocking {
 }
 
 /// Lends this thread's reusable buffers for packed blocks of `E`. A nested
-/// call on the same thread (a product inside a task of another)
-/// gets fresh buffers instead of a panic.
+/// call on the same thread (a product inside a task of another) gets
+/// fresh buffers instead of a panic.
 fn with_scratch<E: Element, R>(f: impl FnOnce(&mut GemmScratch<E>) -> R) -> R {
     thread_local! {
         static F32: Cell<GemmScratch<f32>> = Cell::new(GemmScratch::default());
