@@ -54,17 +54,20 @@ fn tolerance<E: Element>(k: usize) -> f64 {
 }
 
 /// The blockings every kernel runs under: the real one, A always read in
-/// place, A always packed, and tiny blocks that cut even small shapes into
-/// many depth and column blocks.
+/// place and B always packed, A always packed and B always read in place
+/// (where its rows are contiguous), and tiny blocks that cut even small
+/// shapes into many depth and column blocks.
 fn blockings(real: Blocking) -> [Blocking; 4] {
     [
         real,
         Blocking {
             direct_a_max_n: usize::MAX,
+            direct_b_max_m: 0,
             ..real
         },
         Blocking {
             direct_a_max_n: 0,
+            direct_b_max_m: usize::MAX,
             ..real
         },
         Blocking {
@@ -72,6 +75,7 @@ fn blockings(real: Blocking) -> [Blocking; 4] {
             mc: 12,
             nc: 48,
             direct_a_max_n: 40,
+            direct_b_max_m: 40,
         },
     ]
 }

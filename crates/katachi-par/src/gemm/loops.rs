@@ -11,7 +11,7 @@ use std::ops::Range;
 use super::blocking::Blocking;
 use super::kernel::MicroKernel;
 use super::pack::{pack_a, pack_b};
-use super::tile::{ASource, Block, MAX_TILE, MacroTile, macro_tile};
+use super::tile::{ASource, BSource, Block, MAX_TILE, MacroTile, macro_tile};
 use super::{Accum, GemmScratch, Product, TaskScratch, with_scratch};
 use crate::element::Element;
 use crate::matrix::MatRef;
@@ -77,6 +77,13 @@ pub(crate) fn gemm_packed<E: Element>(
         // then feeds only n/NR tiles, too few to repay copying it (packing A
         // took a fifth of a book-net step, measured).
         direct_a: n <= blocking.direct_a_max_n,
+        // B is read in place when the product has few rows: each element
+        // of B then feeds only m/MR tiles, and the copy would cost a good
+        // part of the product (a convolution's im2col matrix, packed for
+        // 16 or 30 filters). Only rows that are contiguous and apart (not
+        // the one row of a transposed column), so a panel row is one or two
+        // vector loads.
+        direct_b: rhs.cs == 1 && rhs.rs >= n && m <= blocking.direct_b_max_m,
         accum,
         bias,
         lhs,
@@ -108,6 +115,7 @@ struct Plan<'a, E: 'static> {
     mc: usize,
     blocks: BlockGrid,
     direct_a: bool,
+    direct_b: bool,
     accum: Accum,
     bias: Option<&'a [E]>,
     lhs: MatRef<'a, E>,
@@ -148,10 +156,10 @@ impl<E: Element> Plan<'_, E> {
         range
     }
 
-    /// LOOP 5 and LOOP 4 for row block `ib` of C (`c_rows`), with the
-    /// packed B~ `bpack` and `abuf` for packing A. LOOP 4 is never split:
-    /// every KC block adds into the same tile of C.
-    fn row_block(&self, bpack: &[E], ib: usize, c_rows: &mut [E], abuf: &mut Vec<E>) {
+    /// LOOP 5 and LOOP 4 for row block `ib` of C (`c_rows`), with B~ as
+    /// `b` has it and `abuf` for packing A. LOOP 4 is never split: every
+    /// KC block adds into the same tile of C.
+    fn row_block(&self, mut b: BBlocks<'_, E>, ib: usize, c_rows: &mut [E], abuf: &mut Vec<E>) {
         let (n, k) = (self.blocks.n, self.blocks.k);
         let ic = ib * self.mc;
         let mc_here = self.mc.min(self.m - ic);
@@ -163,7 +171,10 @@ impl<E: Element> Plan<'_, E> {
                 (0, Accum::Replace, None) => Block::First,
                 _ => Block::Later,
             };
-            let bblock = &bpack[offset..offset + len];
+            let bblock = match &mut b {
+                BBlocks::Packed(bpack) => BSource::Packed(&bpack[offset..offset + len]),
+                BBlocks::InPlace(tail) => self.b_source(tail, jc, nc, pc, kc),
+            };
             let tile = MacroTile {
                 c_rows,
                 rs: self.rs,
@@ -172,7 +183,34 @@ impl<E: Element> Plan<'_, E> {
                 mc: mc_here,
                 kc,
             };
-            macro_tile(self.kernel, &a, bblock, tile, block);
+            macro_tile(self.kernel, &a, &bblock, tile, block);
+        }
+    }
+
+    /// The `kc × nc` block of B at `(pc, jc)` read in place, with only a
+    /// ragged last panel packed into `tail` (zero-padded, so the kernel
+    /// never reads past the last column).
+    fn b_source<'b>(
+        &'b self,
+        tail: &'b mut Vec<E>,
+        jc: usize,
+        nc: usize,
+        pc: usize,
+        kc: usize,
+    ) -> BSource<'b, E> {
+        let nr = self.kernel.nr;
+        let whole = nc / nr;
+        let tail = aligned(tail, if whole * nr < nc { nr * kc } else { 0 });
+        if !tail.is_empty() {
+            let cols = jc + whole * nr..jc + nc;
+            pack_b(tail, &self.rhs, pc..pc + kc, cols, nr, Par::Seq);
+        }
+        BSource::Direct {
+            rhs: self.rhs,
+            row0: pc,
+            col0: jc,
+            whole,
+            tail,
         }
     }
 
@@ -237,13 +275,20 @@ fn drive<E: Element>(
     }
     let tasks = &mut scratch.tasks[..row_blocks];
     let blocks = c.chunks_mut(mc * rs).zip(tasks.iter_mut()).enumerate();
+    if plan.direct_b {
+        // B read in place: each row block packs only its ragged panels.
+        team::for_each(threads, blocks, |(ib, (c_rows, task))| {
+            plan.row_block(BBlocks::InPlace(&mut task.b), ib, c_rows, &mut task.a);
+        });
+        return;
+    }
     if threads > 1 && plan.blocks.packed_len() < SHARED_PACK_FROM {
         // A small B~: every row block packs its own copy. That costs no
         // wall time (the copies are packed side by side) and starts the
         // parallel region at once, with no single-threaded step before it.
         team::for_each(threads, blocks, |(ib, (c_rows, task))| {
             let range = plan.pack_b(&mut task.b, Par::Seq);
-            plan.row_block(&task.b[range], ib, c_rows, &mut task.a);
+            plan.row_block(BBlocks::Packed(&task.b[range]), ib, c_rows, &mut task.a);
         });
         return;
     }
@@ -252,8 +297,16 @@ fn drive<E: Element>(
     let range = plan.pack_b(&mut scratch.shared_b, par);
     let bpack: &[E] = &scratch.shared_b[range];
     team::for_each(threads, blocks, |(ib, (c_rows, task))| {
-        plan.row_block(bpack, ib, c_rows, &mut task.a)
+        plan.row_block(BBlocks::Packed(bpack), ib, c_rows, &mut task.a)
     });
+}
+
+/// B~ as a row block sees it.
+enum BBlocks<'a, E> {
+    /// All of it packed, every (LOOP 5, LOOP 4) block in turn.
+    Packed(&'a [E]),
+    /// Read in place; the buffer is for each block's ragged last panel.
+    InPlace(&'a mut Vec<E>),
 }
 
 /// The (LOOP 5, LOOP 4) blocks of B~, in packing order, and where each lies

@@ -1,7 +1,7 @@
 //! LOOPS 2 and 1 around the micro-kernel: every micro-tile of one
 //! macro-tile of C, with the ragged edges computed on a scratch tile.
 
-use super::kernel::{APanel, MicroKernel, WriteBack};
+use super::kernel::{APanel, BPanel, MicroKernel, WriteBack};
 use crate::element::Element;
 use crate::matrix::MatRef;
 
@@ -55,6 +55,39 @@ impl<'a, E: Copy> ASource<'a, E> {
     }
 }
 
+/// Where the `NR`-column panels of a `kc × nc` block of B come from.
+#[derive(Clone, Copy)]
+pub(super) enum BSource<'a, E> {
+    /// Packed: panel `jr` is `data[jr·NR·kc..][..NR·kc]`.
+    Packed(&'a [E]),
+    /// Read in place from a `rhs` with contiguous rows (rows from `row0`,
+    /// columns from `col0`) for the `whole` full panels; a ragged last one
+    /// is packed in `tail`.
+    Direct {
+        rhs: MatRef<'a, E>,
+        row0: usize,
+        col0: usize,
+        whole: usize,
+        tail: &'a [E],
+    },
+}
+
+impl<'a, E: Copy> BSource<'a, E> {
+    /// Panel `jr` of a block `kc` deep, for a kernel `nr` columns wide.
+    fn panel(&self, jr: usize, kc: usize, nr: usize) -> BPanel<'a, E> {
+        match *self {
+            BSource::Packed(data) => BPanel::packed(&data[jr * nr * kc..(jr + 1) * nr * kc], nr),
+            BSource::Direct { tail, whole, .. } if jr == whole => BPanel::packed(tail, nr),
+            BSource::Direct {
+                rhs, row0, col0, ..
+            } => BPanel {
+                data: &rhs.data[row0 * rhs.rs + col0 + jr * nr..],
+                rs: rhs.rs,
+            },
+        }
+    }
+}
+
 /// One `mc × nc` block of C, `kc` deep: rows of `c_rows` (row stride
 /// `rs`) from column `jc`.
 pub(super) struct MacroTile<'c, E> {
@@ -70,7 +103,7 @@ pub(super) struct MacroTile<'c, E> {
 pub(super) fn macro_tile<E: Element>(
     kernel: &MicroKernel<E>,
     a: &ASource<'_, E>,
-    bpack: &[E],
+    b: &BSource<'_, E>,
     tile: MacroTile<'_, E>,
     block: Block<'_, E>,
 ) {
@@ -84,7 +117,8 @@ pub(super) fn macro_tile<E: Element>(
     } = tile;
     let (mr, nr) = (kernel.mr, kernel.nr);
     // LOOP 2: micro-panels of B~.
-    for (jr, bpanel) in bpack.chunks_exact(nr * kc).enumerate() {
+    for jr in 0..nc.div_ceil(nr) {
+        let bpanel = b.panel(jr, kc, nr);
         let col = jc + jr * nr;
         let cols = nr.min(jc + nc - col);
         let tile_bias = match block {

@@ -20,7 +20,7 @@ fn every_kernel_computes_a_tile_like_the_naive_sum() {
             (kernel.run)(
                 k,
                 kernel::APanel::packed(&a, mr),
-                &b,
+                kernel::BPanel::packed(&b, nr),
                 &mut c,
                 nr,
                 kernel::WriteBack::Replace,
@@ -61,8 +61,9 @@ fn two_tiles<E: Element>(
     let panel = kernel::APanel::packed(&a, mr);
     let mut full = vec![E::ZERO; mr * nr];
     let mut part = vec![E::ONE; mr * nr];
-    (kernel.run)(k, panel, &b, &mut full, nr, kernel::WriteBack::Replace);
-    other(k, panel, &b, &mut part, nr, kernel::WriteBack::Replace);
+    let bpanel = kernel::BPanel::packed(&b, nr);
+    (kernel.run)(k, panel, bpanel, &mut full, nr, kernel::WriteBack::Replace);
+    other(k, panel, bpanel, &mut part, nr, kernel::WriteBack::Replace);
     (full, part)
 }
 
@@ -118,6 +119,38 @@ fn short_twins_equal_the_top_rows_of_the_tall_kernel_bit_for_bit() {
                 top[rows..].iter().all(|&v| v == E::ONE),
                 "{short:?} wrote past its rows"
             );
+        }
+    }
+    check::<f32>(kernel::available_f32());
+    check::<f64>(kernel::available_f64());
+}
+
+#[test]
+fn kernels_read_b_through_its_row_stride_bit_for_bit() {
+    fn check<E: Element>(kernels: Vec<&'static MicroKernel<E>>) {
+        let mut rng = ChaCha8Rng::seed_from_u64(6);
+        for kernel in kernels {
+            let (mr, nr, k) = (kernel.mr, kernel.nr, 23);
+            // The panel as rows of a wider matrix (stride nr + 5), with
+            // other values between them, and the same panel packed.
+            let stride = nr + 5;
+            let wide = random::<E>(&mut rng, k * stride);
+            let packed: Vec<E> = (0..k)
+                .flat_map(|p| wide[p * stride..p * stride + nr].to_vec())
+                .collect();
+            let a = random::<E>(&mut rng, mr * k);
+            let panel = kernel::APanel::packed(&a, mr);
+            let mut from_packed = vec![E::ZERO; mr * nr];
+            let mut in_place = vec![E::ONE; mr * nr];
+            let packed = kernel::BPanel::packed(&packed, nr);
+            let strided = kernel::BPanel {
+                data: &wide[..(k - 1) * stride + nr],
+                rs: stride,
+            };
+            for (b, c) in [(packed, &mut from_packed), (strided, &mut in_place)] {
+                (kernel.run)(k, panel, b, c, nr, kernel::WriteBack::Replace);
+            }
+            assert!(from_packed == in_place, "{kernel:?}");
         }
     }
     check::<f32>(kernel::available_f32());

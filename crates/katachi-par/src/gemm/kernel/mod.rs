@@ -5,7 +5,9 @@
 //! - `a` is an `MR × k` panel read through strides, `A[i, p] =
 //!   a.data[i·a.rs + p·a.cs]`: packed (`rs = 1, cs = MR`, the fast common
 //!   case) or straight from the caller's matrix when packing would not pay;
-//! - `b` holds a packed `k × NR` panel, `b[p·NR + j] = B[p, j]`;
+//! - `b` is a `k × NR` panel read through its row stride, `B[p, j] =
+//!   b.data[p·b.rs + j]`: packed (`rs = NR`) or, for a product with few
+//!   rows, straight from the caller's row-major matrix;
 //! - the tile `T = A·B` is summed over `p` in increasing order, one
 //!   multiply-add per `p`, so every element's arithmetic is fixed by `k`
 //!   alone (not by how `A` was laid out), and written back into `c` (row `i`
@@ -56,6 +58,22 @@ impl<'a, E> APanel<'a, E> {
     }
 }
 
+/// A `k × NR` panel of `B`: `B[p, j] = data[p·rs + j]`.
+#[derive(Clone, Copy, Debug)]
+pub struct BPanel<'a, E> {
+    /// The elements, starting at `B[0, 0]` of the panel.
+    pub data: &'a [E],
+    /// Distance between rows: `NR` when packed, at least `NR` always.
+    pub rs: usize,
+}
+
+impl<'a, E> BPanel<'a, E> {
+    /// A packed panel: `data[p·nr + j]`.
+    pub fn packed(data: &'a [E], nr: usize) -> Self {
+        Self { data, rs: nr }
+    }
+}
+
 /// A micro-kernel and the tile it computes.
 pub struct MicroKernel<E: 'static> {
     /// Rows of the tile.
@@ -81,7 +99,7 @@ pub struct MicroKernel<E: 'static> {
 }
 
 /// A kernel's entry: `(k, a, b, c, rs, write_back)`, as in the module docs.
-pub type KernelFn<E> = fn(usize, APanel<'_, E>, &[E], &mut [E], usize, WriteBack<'_, E>);
+pub type KernelFn<E> = fn(usize, APanel<'_, E>, BPanel<'_, E>, &mut [E], usize, WriteBack<'_, E>);
 
 impl<E> std::fmt::Debug for MicroKernel<E> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -94,7 +112,7 @@ impl<E> std::fmt::Debug for MicroKernel<E> {
 pub(crate) fn check_tile<E>(
     k: usize,
     a: &APanel<'_, E>,
-    b: &[E],
+    b: &BPanel<'_, E>,
     c: &[E],
     rs: usize,
     wb: &WriteBack<'_, E>,
@@ -108,12 +126,15 @@ pub(crate) fn check_tile<E>(
             a.data.len()
         );
     }
-    assert!(
-        b.len() >= k * nr,
-        "kernel: B panel has {} elements, needs {}",
-        b.len(),
-        k * nr
-    );
+    assert!(b.rs >= nr, "kernel: B row stride {} < {nr} columns", b.rs);
+    if k > 0 {
+        let needs = (k - 1) * b.rs + nr;
+        assert!(
+            b.data.len() >= needs,
+            "kernel: B panel has {} elements, needs {needs}",
+            b.data.len()
+        );
+    }
     assert!(rs >= nr, "kernel: row stride {rs} < {nr} columns");
     assert!(
         c.len() >= (mr - 1) * rs + nr,

@@ -2,7 +2,7 @@
 //! compiler vectorises for whatever the target has. Same tile sizes as the
 //! x86 kernels, so both run on the same packed panels.
 
-use super::{APanel, MicroKernel, WriteBack, check_tile};
+use super::{APanel, BPanel, MicroKernel, WriteBack, check_tile};
 use crate::element::Element;
 
 pub(super) static F32: MicroKernel<f32> = MicroKernel {
@@ -26,14 +26,15 @@ pub(super) static F64: MicroKernel<f64> = MicroKernel {
 fn tile<E: Element, const MR: usize, const NR: usize, const W: usize>(
     k: usize,
     a: APanel<'_, E>,
-    b: &[E],
+    b: BPanel<'_, E>,
     c: &mut [E],
     rs: usize,
     wb: WriteBack<'_, E>,
 ) {
-    check_tile(k, &a, b, c, rs, &wb, (MR, NR));
+    check_tile(k, &a, &b, c, rs, &wb, (MR, NR));
     let mut acc = [[E::ZERO; W]; MR];
-    for (p, bp) in b.chunks_exact(NR).take(k).enumerate() {
+    for p in 0..k {
+        let bp = &b.data[p * b.rs..p * b.rs + NR];
         for (i, row) in acc.iter_mut().enumerate() {
             let ai = a.data[i * a.rs + p * a.cs];
             for (t, &bj) in row.iter_mut().zip(bp) {

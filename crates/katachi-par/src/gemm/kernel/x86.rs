@@ -23,7 +23,7 @@
 
 use std::arch::x86_64::*;
 
-use super::{APanel, MicroKernel, WriteBack, check_tile};
+use super::{APanel, BPanel, MicroKernel, WriteBack, check_tile};
 
 /// Whether this CPU runs AVX-512 Foundation instructions (FMA included).
 pub(super) fn has_avx512f() -> bool {
@@ -129,32 +129,36 @@ macro_rules! simd_kernel {
         fn $entry<const V: usize>(
             k: usize,
             a: APanel<'_, $t>,
-            b: &[$t],
+            b: BPanel<'_, $t>,
             c: &mut [$t],
             rs: usize,
             wb: WriteBack<'_, $t>,
         ) {
             const MR: usize = $rows;
             const NR: usize = 2 * $lanes;
-            check_tile(k, &a, b, c, rs, &wb, (MR, NR));
+            check_tile(k, &a, &b, c, rs, &wb, (MR, NR));
             assert!(
                 $detect(),
                 "the {} kernel needs {} on this CPU",
                 $name,
                 $features
             );
-            let (ap, bp, cp) = (a.data.as_ptr(), b.as_ptr(), c.as_mut_ptr());
+            let (ap, bp, cp) = (a.data.as_ptr(), b.data.as_ptr(), c.as_mut_ptr());
+            let (packed_a, packed_b) = (a.rs == 1 && a.cs == MR, b.rs == NR);
             // SAFETY: the CPU has every feature in `$features`, the ones
             // the body is compiled for (asserted just above by `$detect`), and
             // `check_tile` established every bound the body relies on: `a`
-            // is readable at i·rs + p·cs for i < MR, p < k; `b` holds NR·k
-            // elements; `c` holds (MR − 1)·rs + NR with rs ≥ NR; a bias
-            // holds NR.
+            // is readable at i·rs + p·cs for i < MR, p < k; `b` at p·b.rs + j
+            // for p < k, j < NR; `c` holds (MR − 1)·rs + NR with rs ≥ NR; a
+            // bias holds NR. Each call passes the strides it tested for.
             unsafe {
-                if a.rs == 1 && a.cs == MR {
-                    $body::<true, V>(k, ap, 1, MR, bp, cp, rs, wb)
-                } else {
-                    $body::<false, V>(k, ap, a.rs, a.cs, bp, cp, rs, wb)
+                match (packed_a, packed_b) {
+                    (true, true) => $body::<true, true, V>(k, ap, 1, MR, bp, NR, cp, rs, wb),
+                    (true, false) => $body::<true, false, V>(k, ap, 1, MR, bp, b.rs, cp, rs, wb),
+                    (false, true) => $body::<false, true, V>(k, ap, a.rs, a.cs, bp, NR, cp, rs, wb),
+                    (false, false) => {
+                        $body::<false, false, V>(k, ap, a.rs, a.cs, bp, b.rs, cp, rs, wb)
+                    }
                 }
             }
         }
@@ -162,17 +166,19 @@ macro_rules! simd_kernel {
         /// # Safety
         #[doc = concat!("The CPU must support `", $features, "`; `a` must be readable at")]
         /// `i·a_rs + p·a_cs` for `i < rows`, `p < k` (with `PACKED`, `a_rs = 1`
-        /// and `a_cs = rows`); `b` for `2·lanes·k` reads; `c` for reads and
+        /// and `a_cs = rows`); `b` at `p·b_rs + j` for `p < k`, `j < 2·lanes`
+        /// (with `PACKED_B`, `b_rs = 2·lanes`); `c` for reads and
         /// writes of `2·lanes` elements at each `c + i·rs`, `i < rows`; a
         /// bias for `2·lanes` reads.
         #[target_feature(enable = $features)]
         #[allow(clippy::too_many_arguments)]
-        unsafe fn $body<const PACKED: bool, const V: usize>(
+        unsafe fn $body<const PACKED: bool, const PACKED_B: bool, const V: usize>(
             k: usize,
             a: *const $t,
             a_rs: usize,
             a_cs: usize,
             b: *const $t,
+            b_rs: usize,
             c: *mut $t,
             rs: usize,
             wb: WriteBack<'_, $t>,
@@ -180,6 +186,7 @@ macro_rules! simd_kernel {
             const MR: usize = $rows;
             const NR: usize = 2 * $lanes;
             let (a_rs, a_cs) = if PACKED { (1, MR) } else { (a_rs, a_cs) };
+            let b_rs = if PACKED_B { NR } else { b_rs };
             // SAFETY: every offset below stays within the bounds the caller
             // guarantees: p < k, i < MR, lanes 0..NR of each row.
             unsafe {
@@ -192,7 +199,7 @@ macro_rules! simd_kernel {
                 }
                 let mut acc = [[$zero(); V]; MR];
                 for p in 0..k {
-                    let bp = b.add(p * NR);
+                    let bp = b.add(p * b_rs);
                     let bv: [$vec; V] = std::array::from_fn(|h| $load(bp.add(h * $lanes)));
                     let ap = a.add(p * a_cs);
                     for (i, row) in acc.iter_mut().enumerate() {
