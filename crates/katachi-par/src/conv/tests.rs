@@ -77,6 +77,36 @@ fn forward_matches_the_definition_with_stride_and_padding() {
 }
 
 #[test]
+fn deep_patches_and_many_filters_match_the_definition() {
+    // A patch of 32·9 = 288 is two depth blocks (the bias goes in before
+    // the second); 9 filters read the im2col matrix in place, 40 pack it;
+    // 13×11 positions leave a ragged last panel of columns.
+    for filters in [9, 40] {
+        let d = ConvDims {
+            batch: 3,
+            channels: 32,
+            height: 13,
+            width: 11,
+            filters,
+            kernel: 3,
+            stride: 1,
+            padding: 1,
+        };
+        let x = random(d.batch * d.image_len(), 4);
+        let w = random(d.filters * d.patch(), 5);
+        let b = random(d.filters, 6);
+        let mut y = vec![0.0; d.batch * d.filters * d.positions()];
+        forward(&x, &w, &b, &mut y, &d, Par::Seq);
+        for (got, want) in y.iter().zip(direct(&x, &w, &b, &d)) {
+            assert!(
+                (got - want).abs() < 1e-12,
+                "{filters} filters: {got} vs {want}"
+            );
+        }
+    }
+}
+
+#[test]
 fn lane_sums_add_every_element() {
     for n in [0, 1, 7, 8, 9, 100] {
         let v: Vec<f64> = (1..=n).map(f64::from).collect();
