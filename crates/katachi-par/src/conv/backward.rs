@@ -1,7 +1,7 @@
 //! The backward pass: the filters' and biases' gradients, summed in fixed
 //! groups of images, and the input's gradient by col2im.
 
-use super::im2col::{col2im, im2col};
+use super::im2col::{col2im_consuming, im2col};
 use super::{ConvDims, per_image};
 use crate::compiled::compiled_here;
 use crate::element::Element;
@@ -172,7 +172,7 @@ pub(crate) fn input_grad_impl<E: Element>(
             MatRef::row_major(w, filters, patch).t(),
             MatRef::row_major(dy, filters, positions),
         );
-        col2im(dcol, dx, dims);
+        col2im_consuming(dcol, dx, dims);
     };
     let (image_len, out_len) = (dims.image_len(), filters * positions);
     let split = par.split(dims.flops());

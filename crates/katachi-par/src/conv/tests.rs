@@ -187,6 +187,37 @@ fn col2im_is_the_adjoint_of_im2col() {
 /// The gradients against the definition: for the loss `<dy, y>`,
 /// `dW[f, q] = Σ dy · ∂y/∂W`, computed from `direct` with unit filters.
 #[test]
+fn col2im_of_a_spent_col_gives_col2im_bit_for_bit() {
+    // "Same" padding (the one-run path) and others (the line-by-line one).
+    let shapes = [
+        (3, 1, 1, 7, 6),
+        (3, 1, 1, 5, 5),
+        (5, 1, 2, 6, 9),
+        (1, 1, 0, 4, 4),
+        (3, 1, 2, 6, 6),
+        (3, 2, 1, 7, 7),
+    ];
+    for (kernel, stride, padding, height, width) in shapes {
+        let d = ConvDims {
+            batch: 1,
+            channels: 2,
+            height,
+            width,
+            filters: 1,
+            kernel,
+            stride,
+            padding,
+        };
+        let col = random(d.patch() * d.positions(), 7);
+        let mut want = random(d.image_len(), 8);
+        let mut got = want.clone();
+        col2im(&col, &mut want, &d);
+        super::im2col::col2im_consuming(&mut col.clone(), &mut got, &d);
+        assert!(got == want, "{d:?}");
+    }
+}
+
+#[test]
 fn gradients_match_the_definition() {
     let d = dims(2, 1);
     let x = random(d.batch * d.image_len(), 6);
