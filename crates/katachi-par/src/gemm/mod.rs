@@ -1,5 +1,7 @@
 //! General matrix product on strided views: packed, cache-blocked, with a
 //! SIMD micro-kernel chosen at run time and a portable one always compiled.
+//! A product of few rows reads `B` in place when its rows are contiguous
+//! (`Blocking::direct_b_max_m`), and one of few columns reads `A` in place.
 //!
 //! - `blocking.rs`: the block sizes, from the kernel's tile and the caches
 //!   the CPU reports;
@@ -53,7 +55,9 @@ pub struct GemmScratch<E> {
 pub struct TaskScratch<E> {
     /// Its packed panels of `A`.
     pub a: Vec<E>,
-    /// Its own copy of `B~`, when `B` is small enough to copy per block.
+    /// Its own copy of `B~`, when `B` is small enough to copy per block;
+    /// or, when `B` is read in place (a product of few rows), the ragged
+    /// last panel of each block, packed.
     pub b: Vec<E>,
 }
 
