@@ -212,7 +212,7 @@ fn col2im_of_a_spent_col_gives_col2im_bit_for_bit() {
         let mut want = random(d.image_len(), 8);
         let mut got = want.clone();
         col2im(&col, &mut want, &d);
-        super::im2col::col2im_consuming(&mut col.clone(), &mut got, &d);
+        im2col::col2im_consuming(&mut col.clone(), &mut got, &d);
         assert!(got == want, "{d:?}");
     }
 }
