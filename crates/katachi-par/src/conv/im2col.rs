@@ -87,26 +87,63 @@ fn shifted_plane<E: Element>(
     plane: &[E],
     row: &mut [E],
     (i, j): (usize, usize),
-    (lo, hi): (usize, usize),
+    columns: (usize, usize),
     dims: &ConvDims,
 ) {
-    let (w, p, h) = (dims.width, dims.padding, dims.height);
-    // Output lines oy whose input line oy + i − p lies in 0..h.
-    let top = p.saturating_sub(i).min(h);
-    let bottom = (h + p).saturating_sub(i).clamp(top, h);
-    row[..top * w].fill(E::ZERO);
-    row[bottom * w..].fill(E::ZERO);
-    // Destination d reads source d + shift, shift = (i − p)·w + j − p; the
-    // few destinations whose source falls outside the plane are padded
-    // columns, zeroed below.
-    let shift = (i * w + j) as isize - (p * w + p) as isize;
-    let first = (top * w).max((-shift).max(0) as usize);
-    let last = (bottom * w).min((plane.len() as isize - shift).max(0) as usize);
+    let run = ShiftedRun::new(plane.len(), (i, j), dims);
+    let w = dims.width;
+    row[..run.top * w].fill(E::ZERO);
+    row[run.bottom * w..].fill(E::ZERO);
+    let (first, last) = (run.first, run.last);
     if first < last {
-        let from = (first as isize + shift) as usize;
-        row[first..last].copy_from_slice(&plane[from..from + (last - first)]);
+        row[first..last].copy_from_slice(&plane[run.from..run.from + (last - first)]);
     }
-    for line in row[top * w..bottom * w].chunks_exact_mut(w) {
+    zero_padded_columns(row, &run, columns, w);
+}
+
+/// Where one col row of a stride-1 "same" convolution meets its input
+/// plane (see [`shifted_plane`]): output lines `top..bottom` read input
+/// lines, and row elements `first..last` are plane elements `from..` in
+/// order (row element d is plane element d + (i − p)·w + j − p). The row
+/// elements of those lines outside `first..last` would read outside the
+/// plane: they are padded columns.
+struct ShiftedRun {
+    top: usize,
+    bottom: usize,
+    first: usize,
+    last: usize,
+    from: usize,
+}
+
+impl ShiftedRun {
+    fn new(plane_len: usize, (i, j): (usize, usize), dims: &ConvDims) -> Self {
+        let (w, p, h) = (dims.width, dims.padding, dims.height);
+        // Output lines oy whose input line oy + i − p lies in 0..h.
+        let top = p.saturating_sub(i).min(h);
+        let bottom = (h + p).saturating_sub(i).clamp(top, h);
+        let shift = (i * w + j) as isize - (p * w + p) as isize;
+        let first = (top * w).max((-shift).max(0) as usize);
+        let last = (bottom * w).min((plane_len as isize - shift).max(0) as usize);
+        let from = (first as isize + shift).max(0) as usize;
+        ShiftedRun {
+            top,
+            bottom,
+            first,
+            last,
+            from,
+        }
+    }
+}
+
+/// Zeroes the padded columns (outside `lo..hi`) of the row's lines
+/// `run.top..run.bottom`, lines `w` long.
+fn zero_padded_columns<E: Element>(
+    row: &mut [E],
+    run: &ShiftedRun,
+    (lo, hi): (usize, usize),
+    w: usize,
+) {
+    for line in row[run.top * w..run.bottom * w].chunks_exact_mut(w) {
         line[..lo].fill(E::ZERO);
         line[hi..].fill(E::ZERO);
     }
@@ -199,25 +236,16 @@ fn shifted_add<E: Element>(
     row: &mut [E],
     plane: &mut [E],
     (i, j): (usize, usize),
-    (lo, hi): (usize, usize),
+    columns: (usize, usize),
     dims: &ConvDims,
 ) {
-    let (w, p, h) = (dims.width, dims.padding, dims.height);
-    let top = p.saturating_sub(i).min(h);
-    let bottom = (h + p).saturating_sub(i).clamp(top, h);
-    for line in row[top * w..bottom * w].chunks_exact_mut(w) {
-        line[..lo].fill(E::ZERO);
-        line[hi..].fill(E::ZERO);
-    }
-    // As in `shifted_plane`: the sources whose destination falls outside
-    // the plane are padded columns, now zero, so they are skipped.
-    let shift = (i * w + j) as isize - (p * w + p) as isize;
-    let first = (top * w).max((-shift).max(0) as usize);
-    let last = (bottom * w).min((plane.len() as isize - shift).max(0) as usize);
+    let run = ShiftedRun::new(plane.len(), (i, j), dims);
+    zero_padded_columns(row, &run, columns, dims.width);
+    // The row elements outside `first..last` are padded columns too.
+    let (first, last) = (run.first, run.last);
     if first < last {
-        let to = (first as isize + shift) as usize;
-        let run = &mut plane[to..to + (last - first)];
-        for (d, &v) in run.iter_mut().zip(&row[first..last]) {
+        let to = &mut plane[run.from..run.from + (last - first)];
+        for (d, &v) in to.iter_mut().zip(&row[first..last]) {
             *d += v;
         }
     }
