@@ -55,9 +55,10 @@ fn pack_a_fixed<E: Element, const MR: usize>(
     for (panel, out) in dst.chunks_exact_mut(MR * kc).enumerate() {
         let row0 = i0 + panel * MR;
         let rows = MR.min(i0 + mc - row0);
-        if a.cs == 1 && rows == MR {
-            // The common case (row-major A, a whole panel).
-            interleave::<E, MR>(out, a.data, row0 * a.rs + p0, a.rs, MR, kc);
+        if a.cs == 1 {
+            // The common case (row-major A), a whole panel or the ragged
+            // last one (its missing rows zero).
+            interleave::<E, MR>(out, a.data, row0 * a.rs + p0, a.rs, rows, kc);
         } else {
             pack_a_panel(out, a, row0, rows, p0, kc, MR);
         }
@@ -172,17 +173,32 @@ fn interleave<E: Element, const N: usize>(
     }
 }
 
-/// `out[p·N .. p·N + N] = src[p·stride .. p·stride + N]` for `p < count`.
-/// With `N` a constant each copy is a couple of vector moves; a slice copy
-/// of run-time length is a call to `memcpy` per row (4 % of a 1024³
-/// product, measured).
-fn copy_rows<E: Element, const N: usize>(out: &mut [E], src: &[E], stride: usize, count: usize) {
+/// `out[p·N .. p·N + cols] = src[p·stride .. p·stride + cols]` for `p <
+/// count`, the rest of each lane of `N` zero. With `N` a constant each
+/// whole row is a couple of vector moves, and a ragged one a vector store of
+/// zeros and `cols` moves: a slice copy and fill of run-time length are a
+/// call to `memcpy` and `memset` per row (4 % of a 1024³ product; packing
+/// the 4-column last panel of a 100-column `B`, one call of each for each of
+/// its 4320 rows, took longer than the other three panels).
+fn copy_rows<E: Element, const N: usize>(
+    out: &mut [E],
+    src: &[E],
+    stride: usize,
+    count: usize,
+    cols: usize,
+) {
     for (p, lane) in out.chunks_exact_mut(N).take(count).enumerate() {
-        let row: &[E; N] = src[p * stride..p * stride + N]
-            .try_into()
-            .expect("N elements");
         let lane: &mut [E; N] = lane.try_into().expect("N elements");
-        *lane = *row;
+        if cols == N {
+            let row: &[E; N] = src[p * stride..p * stride + N]
+                .try_into()
+                .expect("N elements");
+            *lane = *row;
+        } else {
+            *lane = [E::ZERO; N];
+            let row = &src[p * stride..p * stride + cols];
+            lane.iter_mut().zip(row).for_each(|(v, &x)| *v = x);
+        }
     }
 }
 
@@ -201,12 +217,12 @@ pub(crate) fn pack_b<E: Element>(
     let pack_panel = |(panel, out): (usize, &mut [E])| {
         let col0 = j0 + panel * nr;
         let cols = nr.min(j0 + nc - col0);
-        if b.cs == 1 && cols == nr && nr == 32 {
-            copy_rows::<E, 32>(out, &b.data[p0 * b.rs + col0..], b.rs, kc);
-        } else if b.cs == 1 && cols == nr && nr == 16 {
-            copy_rows::<E, 16>(out, &b.data[p0 * b.rs + col0..], b.rs, kc);
-        } else if b.cs == 1 && cols == nr && nr == 8 {
-            copy_rows::<E, 8>(out, &b.data[p0 * b.rs + col0..], b.rs, kc);
+        if b.cs == 1 && nr == 32 {
+            copy_rows::<E, 32>(out, &b.data[p0 * b.rs + col0..], b.rs, kc, cols);
+        } else if b.cs == 1 && nr == 16 {
+            copy_rows::<E, 16>(out, &b.data[p0 * b.rs + col0..], b.rs, kc, cols);
+        } else if b.cs == 1 && nr == 8 {
+            copy_rows::<E, 8>(out, &b.data[p0 * b.rs + col0..], b.rs, kc, cols);
         } else if b.cs == 1 {
             // Rows of `b` are contiguous: one copy per p.
             for (p, lane) in out.chunks_exact_mut(nr).enumerate() {
