@@ -160,7 +160,7 @@ impl<E: Element> Plan<'_, E> {
     /// `b` has it and `abuf` for packing A. LOOP 4 is never split: every
     /// KC block adds into the same tile of C.
     fn row_block(&self, mut b: BBlocks<'_, E>, ib: usize, c_rows: &mut [E], abuf: &mut Vec<E>) {
-        let (n, k) = (self.blocks.n, self.blocks.k);
+        let (n, k, nr) = (self.blocks.n, self.blocks.k, self.blocks.nr);
         let ic = ib * self.mc;
         let mc_here = self.mc.min(self.m - ic);
         for (jc, pc, offset, len) in self.blocks.iter() {
@@ -174,6 +174,11 @@ impl<E: Element> Plan<'_, E> {
             let bblock = match &mut b {
                 BBlocks::Packed(bpack) => BSource::Packed(&bpack[offset..offset + len]),
                 BBlocks::InPlace(tail) => self.b_source(tail, jc, nc, pc, kc),
+                BBlocks::EachBlock(buf) => {
+                    let block = aligned(buf, len);
+                    pack_b(block, &self.rhs, pc..pc + kc, jc..jc + nc, nr, Par::Seq);
+                    BSource::Packed(block)
+                }
             };
             let tile = MacroTile {
                 c_rows,
@@ -274,6 +279,17 @@ fn drive<E: Element>(
         scratch.tasks.resize_with(row_blocks, TaskScratch::default);
     }
     let tasks = &mut scratch.tasks[..row_blocks];
+    if row_blocks == 1 && !plan.direct_b {
+        // One row block (one thread, or too few rows to split): each block
+        // of B~ is packed just before its macro-tile, into one block-sized
+        // buffer. Packed all at once, B~ would be written out to memory and
+        // read back (a 100-column B of depth 4320 packs to 2.2 MB, twice a
+        // Zen 4 core's L2); a block at a time, it is read while its lines
+        // are still in cache.
+        let task = &mut tasks[0];
+        plan.row_block(BBlocks::EachBlock(&mut task.b), 0, c, &mut task.a);
+        return;
+    }
     let blocks = c.chunks_mut(mc * rs).zip(tasks.iter_mut()).enumerate();
     if plan.direct_b {
         // B read in place: each row block packs only its ragged panels.
@@ -307,6 +323,8 @@ enum BBlocks<'a, E> {
     Packed(&'a [E]),
     /// Read in place; the buffer is for each block's ragged last panel.
     InPlace(&'a mut Vec<E>),
+    /// Packed a block at a time into this buffer, just before its use.
+    EachBlock(&'a mut Vec<E>),
 }
 
 /// The (LOOP 5, LOOP 4) blocks of B~, in packing order, and where each lies
