@@ -1,5 +1,5 @@
-//! Single tiles: each kernel against the naive sum, and each kernel's half
-//! and short twin against the full tile they stand in for.
+//! Single tiles: each kernel against the naive sum, and each kernel's half,
+//! quarter and short twin against the full tile they stand in for.
 
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
@@ -45,8 +45,8 @@ fn every_kernel_computes_a_tile_like_the_naive_sum() {
     check::<f64>(kernel::available_f64());
 }
 
-/// One tile of `kernel`'s `run` and of `other` (its half or its short
-/// twin) from the same random packed panels, `k` deep: `(run's tile,
+/// One tile of `kernel`'s `run` and of `other` (its half, its quarter or
+/// its short twin) from the same random packed panels, `k` deep: `(run's tile,
 /// other's tile)`, the second starting all ones so a write past what
 /// `other` computes shows.
 fn two_tiles<E: Element>(
@@ -68,25 +68,27 @@ fn two_tiles<E: Element>(
 }
 
 #[test]
-fn half_kernels_equal_the_left_half_of_full_ones_bit_for_bit() {
+fn half_and_quarter_kernels_equal_the_left_of_full_ones_bit_for_bit() {
     fn check<E: Element>(kernels: Vec<&'static MicroKernel<E>>) {
         let mut rng = ChaCha8Rng::seed_from_u64(4);
         for kernel in kernels {
             let (mr, nr) = (kernel.mr, kernel.nr);
-            let (full, half) = two_tiles(&mut rng, kernel, kernel.half, 29);
-            for i in 0..mr {
-                assert!(
-                    full[i * nr..i * nr + nr / 2] == half[i * nr..i * nr + nr / 2],
-                    "{}",
-                    kernel.name
-                );
-                assert!(
-                    half[i * nr + nr / 2..(i + 1) * nr]
-                        .iter()
-                        .all(|&v| v == E::ONE),
-                    "{} wrote past half",
-                    kernel.name
-                );
+            for (part, width) in [(kernel.half, nr / 2), (kernel.quarter, nr / 4)] {
+                let (full, left) = two_tiles(&mut rng, kernel, part, 29);
+                for i in 0..mr {
+                    assert!(
+                        full[i * nr..i * nr + width] == left[i * nr..i * nr + width],
+                        "{}: the left {width} columns",
+                        kernel.name
+                    );
+                    assert!(
+                        left[i * nr + width..(i + 1) * nr]
+                            .iter()
+                            .all(|&v| v == E::ONE),
+                        "{} wrote past {width} columns",
+                        kernel.name
+                    );
+                }
             }
         }
     }

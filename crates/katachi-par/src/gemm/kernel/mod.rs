@@ -89,6 +89,12 @@ pub struct MicroKernel<E: 'static> {
     /// panel of at most `NR / 2` columns. Each element gets the same
     /// multiply-adds as from `run`, so results do not depend on which ran.
     pub half: KernelFn<E>,
+    /// Computes only the left `NR / 4` columns, in vectors a quarter of the
+    /// panel wide, from the same panel, and writes only those: for a ragged
+    /// last panel of at most `NR / 4` columns (the last 4 of a 100-column
+    /// product), where `half` would do twice the work. Same multiply-adds
+    /// per element as `run`.
+    pub quarter: KernelFn<E>,
     /// A kernel as wide but shorter, for the last panel of a row block when
     /// it holds no more than `short.mr` valid rows: the 12-row AVX-512
     /// kernels hand a tail of up to 6 rows (the last 4 of a batch of 100)
@@ -107,7 +113,10 @@ impl<E> std::fmt::Debug for MicroKernel<E> {
     }
 }
 
-/// Checks the bounds every kernel relies on; kernels call it first.
+/// Checks the bounds every kernel relies on; kernels call it first. A
+/// kernel for `mr × nr` tiles reads and writes the left `width` columns
+/// (`nr`, or its half or quarter), and reads `B` through a row stride of at
+/// least `nr`.
 #[track_caller]
 pub(crate) fn check_tile<E>(
     k: usize,
@@ -116,7 +125,7 @@ pub(crate) fn check_tile<E>(
     c: &[E],
     rs: usize,
     wb: &WriteBack<'_, E>,
-    (mr, nr): (usize, usize),
+    (mr, nr, width): (usize, usize, usize),
 ) {
     if k > 0 {
         let last = (mr - 1) * a.rs + (k - 1) * a.cs;
@@ -128,24 +137,24 @@ pub(crate) fn check_tile<E>(
     }
     assert!(b.rs >= nr, "kernel: B row stride {} < {nr} columns", b.rs);
     if k > 0 {
-        let needs = (k - 1) * b.rs + nr;
+        let needs = (k - 1) * b.rs + width;
         assert!(
             b.data.len() >= needs,
             "kernel: B panel has {} elements, needs {needs}",
             b.data.len()
         );
     }
-    assert!(rs >= nr, "kernel: row stride {rs} < {nr} columns");
+    assert!(rs >= width, "kernel: row stride {rs} < {width} columns");
     assert!(
-        c.len() >= (mr - 1) * rs + nr,
+        c.len() >= (mr - 1) * rs + width,
         "kernel: C tile has {} elements, needs {}",
         c.len(),
-        (mr - 1) * rs + nr
+        (mr - 1) * rs + width
     );
     if let WriteBack::ReplaceWithBias(bias) = wb {
         assert!(
-            bias.len() >= nr,
-            "kernel: bias has {} elements, needs {nr}",
+            bias.len() >= width,
+            "kernel: bias has {} elements, needs {width}",
             bias.len()
         );
     }

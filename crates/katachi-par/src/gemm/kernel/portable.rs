@@ -11,6 +11,7 @@ pub(super) static F32: MicroKernel<f32> = MicroKernel {
     name: "portable",
     run: tile::<f32, 6, 16, 16>,
     half: tile::<f32, 6, 16, 8>,
+    quarter: tile::<f32, 6, 16, 4>,
     short: None,
 };
 pub(super) static F64: MicroKernel<f64> = MicroKernel {
@@ -19,10 +20,12 @@ pub(super) static F64: MicroKernel<f64> = MicroKernel {
     name: "portable",
     run: tile::<f64, 6, 8, 8>,
     half: tile::<f64, 6, 8, 4>,
+    quarter: tile::<f64, 6, 8, 2>,
     short: None,
 };
 
-/// The left `W` of the `NR` columns: all of them for `run`, half for `half`.
+/// The left `W` of the `NR` columns: all of them for `run`, half for
+/// `half`, a quarter for `quarter`.
 fn tile<E: Element, const MR: usize, const NR: usize, const W: usize>(
     k: usize,
     a: APanel<'_, E>,
@@ -31,10 +34,10 @@ fn tile<E: Element, const MR: usize, const NR: usize, const W: usize>(
     rs: usize,
     wb: WriteBack<'_, E>,
 ) {
-    check_tile(k, &a, &b, c, rs, &wb, (MR, NR));
+    check_tile(k, &a, &b, c, rs, &wb, (MR, NR, W));
     let mut acc = [[E::ZERO; W]; MR];
     for p in 0..k {
-        let bp = &b.data[p * b.rs..p * b.rs + NR];
+        let bp = &b.data[p * b.rs..p * b.rs + W];
         for (i, row) in acc.iter_mut().enumerate() {
             let ai = a.data[i * a.rs + p * a.cs];
             for (t, &bj) in row.iter_mut().zip(bp) {

@@ -18,6 +18,10 @@
 //! addressing. The tile's shape changes which elements a tile holds, never
 //! how an element is summed, so every kernel gives the same bits (tested).
 //! AVX-512 measured 5–15 % faster than AVX2 on Zen 4 (interleaved runs).
+//!
+//! Each kernel also has a quarter ([`MicroKernel::quarter`]): the same
+//! template in vectors a quarter of the panel wide (256-bit for AVX-512,
+//! 128-bit for AVX2), for a ragged last panel that narrow.
 
 #![allow(unsafe_code)]
 
@@ -59,6 +63,7 @@ pub(super) static F32_AVX2: MicroKernel<f32> = MicroKernel {
     name: "avx2+fma",
     run: f32_6x16::<2>,
     half: f32_6x16::<1>,
+    quarter: f32_6x16_quarter::<1>,
     short: None,
 };
 pub(super) static F32_AVX512: MicroKernel<f32> = MicroKernel {
@@ -67,6 +72,7 @@ pub(super) static F32_AVX512: MicroKernel<f32> = MicroKernel {
     name: "avx512f",
     run: f32_12x32::<2>,
     half: f32_12x32::<1>,
+    quarter: f32_12x32_quarter::<1>,
     short: Some(&F32_AVX512_6ROWS),
 };
 pub(super) static F64_AVX512: MicroKernel<f64> = MicroKernel {
@@ -75,6 +81,7 @@ pub(super) static F64_AVX512: MicroKernel<f64> = MicroKernel {
     name: "avx512f",
     run: f64_12x16::<2>,
     half: f64_12x16::<1>,
+    quarter: f64_12x16_quarter::<1>,
     short: Some(&F64_AVX512_6ROWS),
 };
 pub(super) static F32_AVX512_6ROWS: MicroKernel<f32> = MicroKernel {
@@ -83,6 +90,7 @@ pub(super) static F32_AVX512_6ROWS: MicroKernel<f32> = MicroKernel {
     name: "avx512f-6rows",
     run: f32_6x32::<2>,
     half: f32_6x32::<1>,
+    quarter: f32_6x32_quarter::<1>,
     short: None,
 };
 pub(super) static F64_AVX512_6ROWS: MicroKernel<f64> = MicroKernel {
@@ -91,6 +99,7 @@ pub(super) static F64_AVX512_6ROWS: MicroKernel<f64> = MicroKernel {
     name: "avx512f-6rows",
     run: f64_6x16::<2>,
     half: f64_6x16::<1>,
+    quarter: f64_6x16_quarter::<1>,
     short: None,
 };
 /// The AVX2 template at 12 rows: more accumulators than AVX2 has registers
@@ -103,6 +112,7 @@ pub(super) static F32_AVX2_12ROWS: MicroKernel<f32> = MicroKernel {
     name: "avx2+fma-12rows",
     run: f32_12x16::<2>,
     half: f32_12x16::<1>,
+    quarter: f32_12x16_quarter::<1>,
     short: Some(&F32_AVX2),
 };
 pub(super) static F64_AVX2: MicroKernel<f64> = MicroKernel {
@@ -111,19 +121,23 @@ pub(super) static F64_AVX2: MicroKernel<f64> = MicroKernel {
     name: "avx2+fma",
     run: f64_6x8::<2>,
     half: f64_6x8::<1>,
+    quarter: f64_6x8_quarter::<1>,
     short: None,
 };
 
-/// One `rows`-row kernel over two column vectors per row (256- or 512-bit),
-/// compiled for the target features `features` names and entered only
-/// after `detect` has found them.
+/// One `rows`-row kernel on `B` panels `panel` columns wide, in column
+/// vectors of `lanes` (128-, 256- or 512-bit), compiled for the target
+/// features `features` names and entered only after `detect` has found
+/// them.
 ///
-/// `$entry::<V>` computes the left `V` of the two vectors (2: the whole
-/// tile, 1: [`MicroKernel::half`]).
+/// `$entry::<V>` computes the left `V` vectors of each row: with vectors
+/// half a panel wide, 2 is the whole tile and 1 [`MicroKernel::half`]; with
+/// vectors a quarter of a panel wide, 1 is [`MicroKernel::quarter`].
 macro_rules! simd_kernel {
     (
         $entry:ident, $body:ident, $t:ty, $vec:ty, rows = $rows:literal, lanes = $lanes:literal,
-        features = $features:literal, detect = $detect:ident, name = $name:literal,
+        panel = $panel:literal, features = $features:literal, detect = $detect:ident,
+        name = $name:literal,
         $zero:ident, $load:ident, $store:ident, $broadcast:ident, $fmadd:ident, $add:ident
     ) => {
         fn $entry<const V: usize>(
@@ -135,8 +149,12 @@ macro_rules! simd_kernel {
             wb: WriteBack<'_, $t>,
         ) {
             const MR: usize = $rows;
-            const NR: usize = 2 * $lanes;
-            check_tile(k, &a, &b, c, rs, &wb, (MR, NR));
+            const NR: usize = $panel;
+            // The columns this entry reads and writes: all of the panel, or
+            // its left half or quarter.
+            let width = V * $lanes;
+            assert!(width <= NR, "{width} columns of a {NR}-wide panel");
+            check_tile(k, &a, &b, c, rs, &wb, (MR, NR, width));
             assert!(
                 $detect(),
                 "the {} kernel needs {} on this CPU",
@@ -149,8 +167,9 @@ macro_rules! simd_kernel {
             // the body is compiled for (asserted just above by `$detect`), and
             // `check_tile` established every bound the body relies on: `a`
             // is readable at i·rs + p·cs for i < MR, p < k; `b` at p·b.rs + j
-            // for p < k, j < NR; `c` holds (MR − 1)·rs + NR with rs ≥ NR; a
-            // bias holds NR. Each call passes the strides it tested for.
+            // for p < k, j < width = V·lanes ≤ NR ≤ b.rs; `c` holds
+            // (MR − 1)·rs + width with rs ≥ width; a bias holds width. Each
+            // call passes the strides it tested for.
             unsafe {
                 match (packed_a, packed_b) {
                     (true, true) => $body::<true, true, V>(k, ap, 1, MR, bp, NR, cp, rs, wb),
@@ -166,10 +185,10 @@ macro_rules! simd_kernel {
         /// # Safety
         #[doc = concat!("The CPU must support `", $features, "`; `a` must be readable at")]
         /// `i·a_rs + p·a_cs` for `i < rows`, `p < k` (with `PACKED`, `a_rs = 1`
-        /// and `a_cs = rows`); `b` at `p·b_rs + j` for `p < k`, `j < 2·lanes`
-        /// (with `PACKED_B`, `b_rs = 2·lanes`); `c` for reads and
-        /// writes of `2·lanes` elements at each `c + i·rs`, `i < rows`; a
-        /// bias for `2·lanes` reads.
+        /// and `a_cs = rows`); `b` at `p·b_rs + j` for `p < k`, `j < V·lanes`
+        /// (with `PACKED_B`, `b_rs = panel`); `c` for reads and writes of
+        /// `V·lanes` elements at each `c + i·rs`, `i < rows`; a bias for
+        /// `V·lanes` reads; `V·lanes ≤ panel`.
         #[target_feature(enable = $features)]
         #[allow(clippy::too_many_arguments)]
         unsafe fn $body<const PACKED: bool, const PACKED_B: bool, const V: usize>(
@@ -184,18 +203,18 @@ macro_rules! simd_kernel {
             wb: WriteBack<'_, $t>,
         ) {
             const MR: usize = $rows;
-            const NR: usize = 2 * $lanes;
+            const NR: usize = $panel;
             let (a_rs, a_cs) = if PACKED { (1, MR) } else { (a_rs, a_cs) };
             let b_rs = if PACKED_B { NR } else { b_rs };
             // SAFETY: every offset below stays within the bounds the caller
-            // guarantees: p < k, i < MR, lanes 0..NR of each row.
+            // guarantees: p < k, i < MR, lanes 0..V·lanes ≤ NR of each row.
             unsafe {
                 // Ask for the C tile now, so its lines arrive while the k
                 // loop runs instead of stalling the write-back (rows are
                 // often 4 KiB apart).
                 for i in 0..MR {
                     _mm_prefetch::<_MM_HINT_T0>(c.add(i * rs).cast());
-                    _mm_prefetch::<_MM_HINT_T0>(c.add(i * rs + NR - 1).cast());
+                    _mm_prefetch::<_MM_HINT_T0>(c.add(i * rs + V * $lanes - 1).cast());
                 }
                 let mut acc = [[$zero(); V]; MR];
                 for p in 0..k {
@@ -231,7 +250,47 @@ macro_rules! simd_kernel {
 /// One instruction set and element type: its vector type, lanes and
 /// intrinsics, named once for every tile height compiled for it.
 macro_rules! kernel_for {
-    (avx2 f32, $entry:ident, $body:ident, rows = $rows:literal) => {
+    (sse f32, $entry:ident, $body:ident, rows = $rows:literal, panel = $panel:literal) => {
+        simd_kernel!(
+            $entry,
+            $body,
+            f32,
+            __m128,
+            rows = $rows,
+            lanes = 4,
+            panel = $panel,
+            features = "avx2,fma",
+            detect = has_avx2_fma,
+            name = "AVX2",
+            _mm_setzero_ps,
+            _mm_loadu_ps,
+            _mm_storeu_ps,
+            _mm_set1_ps,
+            _mm_fmadd_ps,
+            _mm_add_ps
+        );
+    };
+    (sse f64, $entry:ident, $body:ident, rows = $rows:literal, panel = $panel:literal) => {
+        simd_kernel!(
+            $entry,
+            $body,
+            f64,
+            __m128d,
+            rows = $rows,
+            lanes = 2,
+            panel = $panel,
+            features = "avx2,fma",
+            detect = has_avx2_fma,
+            name = "AVX2",
+            _mm_setzero_pd,
+            _mm_loadu_pd,
+            _mm_storeu_pd,
+            _mm_set1_pd,
+            _mm_fmadd_pd,
+            _mm_add_pd
+        );
+    };
+    (avx2 f32, $entry:ident, $body:ident, rows = $rows:literal, panel = $panel:literal) => {
         simd_kernel!(
             $entry,
             $body,
@@ -239,6 +298,7 @@ macro_rules! kernel_for {
             __m256,
             rows = $rows,
             lanes = 8,
+            panel = $panel,
             features = "avx2,fma",
             detect = has_avx2_fma,
             name = "AVX2",
@@ -250,7 +310,7 @@ macro_rules! kernel_for {
             _mm256_add_ps
         );
     };
-    (avx2 f64, $entry:ident, $body:ident, rows = $rows:literal) => {
+    (avx2 f64, $entry:ident, $body:ident, rows = $rows:literal, panel = $panel:literal) => {
         simd_kernel!(
             $entry,
             $body,
@@ -258,6 +318,7 @@ macro_rules! kernel_for {
             __m256d,
             rows = $rows,
             lanes = 4,
+            panel = $panel,
             features = "avx2,fma",
             detect = has_avx2_fma,
             name = "AVX2",
@@ -269,7 +330,7 @@ macro_rules! kernel_for {
             _mm256_add_pd
         );
     };
-    (avx512 f32, $entry:ident, $body:ident, rows = $rows:literal) => {
+    (avx512 f32, $entry:ident, $body:ident, rows = $rows:literal, panel = $panel:literal) => {
         simd_kernel!(
             $entry,
             $body,
@@ -277,6 +338,7 @@ macro_rules! kernel_for {
             __m512,
             rows = $rows,
             lanes = 16,
+            panel = $panel,
             features = "avx512f",
             detect = has_avx512f,
             name = "AVX-512",
@@ -288,7 +350,7 @@ macro_rules! kernel_for {
             _mm512_add_ps
         );
     };
-    (avx512 f64, $entry:ident, $body:ident, rows = $rows:literal) => {
+    (avx512 f64, $entry:ident, $body:ident, rows = $rows:literal, panel = $panel:literal) => {
         simd_kernel!(
             $entry,
             $body,
@@ -296,6 +358,7 @@ macro_rules! kernel_for {
             __m512d,
             rows = $rows,
             lanes = 8,
+            panel = $panel,
             features = "avx512f",
             detect = has_avx512f,
             name = "AVX-512",
@@ -309,11 +372,23 @@ macro_rules! kernel_for {
     };
 }
 
-kernel_for!(avx2 f32, f32_6x16, f32_6x16_avx2, rows = 6);
-kernel_for!(avx2 f64, f64_6x8, f64_6x8_avx2, rows = 6);
-kernel_for!(avx512 f32, f32_6x32, f32_6x32_avx512, rows = 6);
-kernel_for!(avx512 f64, f64_6x16, f64_6x16_avx512, rows = 6);
-kernel_for!(avx512 f32, f32_12x32, f32_12x32_avx512, rows = 12);
-kernel_for!(avx512 f64, f64_12x16, f64_12x16_avx512, rows = 12);
+kernel_for!(avx2 f32, f32_6x16, f32_6x16_avx2, rows = 6, panel = 16);
+kernel_for!(avx2 f64, f64_6x8, f64_6x8_avx2, rows = 6, panel = 8);
+kernel_for!(avx512 f32, f32_6x32, f32_6x32_avx512, rows = 6, panel = 32);
+kernel_for!(avx512 f64, f64_6x16, f64_6x16_avx512, rows = 6, panel = 16);
+kernel_for!(avx512 f32, f32_12x32, f32_12x32_avx512, rows = 12, panel = 32);
+kernel_for!(avx512 f64, f64_12x16, f64_12x16_avx512, rows = 12, panel = 16);
 #[cfg(test)]
-kernel_for!(avx2 f32, f32_12x16, f32_12x16_avx2, rows = 12);
+kernel_for!(avx2 f32, f32_12x16, f32_12x16_avx2, rows = 12, panel = 16);
+
+// The quarters: vectors a quarter of the panel wide, for ragged last panels
+// of up to a quarter of it (the last 4 of 100 columns, 1 and 2 of the
+// book net's 33 and 50 in 16-wide panels).
+kernel_for!(sse f32, f32_6x16_quarter, f32_6x16_quarter_sse, rows = 6, panel = 16);
+kernel_for!(sse f64, f64_6x8_quarter, f64_6x8_quarter_sse, rows = 6, panel = 8);
+kernel_for!(avx2 f32, f32_6x32_quarter, f32_6x32_quarter_avx2, rows = 6, panel = 32);
+kernel_for!(avx2 f64, f64_6x16_quarter, f64_6x16_quarter_avx2, rows = 6, panel = 16);
+kernel_for!(avx2 f32, f32_12x32_quarter, f32_12x32_quarter_avx2, rows = 12, panel = 32);
+kernel_for!(avx2 f64, f64_12x16_quarter, f64_12x16_quarter_avx2, rows = 12, panel = 16);
+#[cfg(test)]
+kernel_for!(sse f32, f32_12x16_quarter, f32_12x16_quarter_sse, rows = 12, panel = 16);
