@@ -13,6 +13,7 @@ use crate::matrix::{MatMut, MatRef};
 use crate::par::Par;
 
 mod tiles;
+mod transposes;
 
 /// Extents that hit every edge: 1, 2, below and above each tile size, the
 /// book net's 50 and 784, and 127 (prime-ish, one below a power of two).

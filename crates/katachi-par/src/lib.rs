@@ -45,8 +45,8 @@
 //! assert_eq!(c, [19.0, 22.0, 43.0, 50.0]);
 //! ```
 
-// `unsafe` is allowed in exactly two modules: the x86 micro-kernels, and
-// the team of threads (a parallel region's task lent to its threads).
+// `unsafe` is allowed in exactly two modules: the x86 kernels (the GEMM's
+// micro-kernels and the 8 × 8 transpose packing uses), and the team of threads (a parallel region's task lent to its threads).
 #![deny(unsafe_code)]
 
 pub mod affine;

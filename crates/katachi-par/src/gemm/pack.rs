@@ -5,6 +5,7 @@
 
 use std::ops::Range;
 
+use super::kernel;
 use crate::element::Element;
 use crate::matrix::MatRef;
 use crate::par::Par;
@@ -133,12 +134,14 @@ fn deal_columns<E: Element, const MR: usize>(
 /// (zero for `valid ≤ j < N`). Packing A from rows (`step = rs`) and B from
 /// columns (a transposed `b`, `step = cs`) are both this.
 ///
-/// Works in chunks of 8: 8 elements of each run are read into a small
-/// block, then written out lane by lane, so `out` is written sequentially.
-/// The straightforward loop stores with a stride of `N`, which stalls
-/// against the reads (8 % of a 1024³ product, measured) and, for B, touched
-/// a new cache line per element (packing `Wᵀ` took as long as the product
-/// in a CNN training step).
+/// Works in chunks of 8 elements of each run. Runs in whole groups of 8
+/// are transposed a block at a time ([`kernel::transpose`]: AVX shuffles
+/// where the CPU has them); the others are read into a small block, then
+/// written out lane by lane, so `out` is written sequentially. The
+/// straightforward loop stores with a stride of `N`, which stalls against
+/// the reads (8 % of a 1024³ product, measured) and, for B, touched a new
+/// cache line per element (packing `Wᵀ` took as long as the product in a
+/// CNN training step).
 fn interleave<E: Element, const N: usize>(
     out: &mut [E],
     data: &[E],
@@ -150,13 +153,19 @@ fn interleave<E: Element, const N: usize>(
     const CHUNK: usize = 8;
     let run = |j: usize| &data[first + j * step..first + j * step + kc];
     let whole = kc / CHUNK * CHUNK;
+    let grouped = valid / CHUNK * CHUNK;
+    let transpose = kernel::transpose::<E>();
     let mut block = [[E::ZERO; CHUNK]; N];
     for (c, out_chunk) in out[..whole * N].chunks_exact_mut(CHUNK * N).enumerate() {
-        for (j, dst) in block.iter_mut().enumerate().take(valid) {
+        for j0 in (0..grouped).step_by(CHUNK) {
+            let src = &data[first + j0 * step + c * CHUNK..];
+            transpose(src, step, &mut out_chunk[j0..], N);
+        }
+        for (j, dst) in block.iter_mut().enumerate().take(valid).skip(grouped) {
             dst.copy_from_slice(&run(j)[c * CHUNK..(c + 1) * CHUNK]);
         }
         for (q, lane) in out_chunk.chunks_exact_mut(N).enumerate() {
-            for (v, src) in lane.iter_mut().zip(&block[..valid]) {
+            for (v, src) in lane[grouped..valid].iter_mut().zip(&block[grouped..valid]) {
                 *v = src[q];
             }
             lane[valid..].fill(E::ZERO);

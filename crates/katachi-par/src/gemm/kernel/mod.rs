@@ -25,6 +25,8 @@ mod x86;
 
 use std::sync::OnceLock;
 
+use crate::element::Element;
+
 /// How a kernel's tile `T` lands in `C`.
 #[derive(Clone, Copy, Debug)]
 pub enum WriteBack<'a, E> {
@@ -158,6 +160,57 @@ pub(crate) fn check_tile<E>(
             bias.len()
         );
     }
+}
+
+/// An 8 × 8 block transposed: `out[q·out_rs + r] = src[r·src_rs + q]` for
+/// `r, q < 8`, and nothing else written. Packing a transposed operand is
+/// this, block after block (`pack.rs`).
+pub type TransposeFn<E> = fn(&[E], usize, &mut [E], usize);
+
+/// Checks the bounds every [`TransposeFn`] relies on; each calls it first.
+#[track_caller]
+pub(crate) fn check_block<E>(src: &[E], src_rs: usize, out: &[E], out_rs: usize) {
+    assert!(
+        src.len() >= 7 * src_rs + 8,
+        "transpose: source has {} elements, needs {}",
+        src.len(),
+        7 * src_rs + 8
+    );
+    assert!(
+        out.len() >= 7 * out_rs + 8,
+        "transpose: destination has {} elements, needs {}",
+        out.len(),
+        7 * out_rs + 8
+    );
+}
+
+/// The fastest 8 × 8 transpose this CPU has for `E`, detected once: AVX
+/// shuffles for `f32`, or the portable loop.
+pub(crate) fn transpose<E: Element>() -> TransposeFn<E> {
+    static F32: OnceLock<TransposeFn<f32>> = OnceLock::new();
+    static F64: OnceLock<TransposeFn<f64>> = OnceLock::new();
+    let of_f32 = F32.get_or_init(|| {
+        #[cfg(target_arch = "x86_64")]
+        if x86::has_avx() {
+            return x86::transpose8_f32;
+        }
+        portable::transpose8::<f32>
+    });
+    let of_f64 = F64.get_or_init(|| portable::transpose8::<f64>);
+    *crate::compiled::for_element::<E, TransposeFn<E>>(of_f32, of_f64)
+}
+
+/// Every 8 × 8 transpose this CPU can run for `f32`, the portable one last
+/// (for the tests).
+#[cfg(test)]
+pub(crate) fn transposes_f32() -> Vec<TransposeFn<f32>> {
+    let mut all: Vec<TransposeFn<f32>> = Vec::new();
+    #[cfg(target_arch = "x86_64")]
+    if x86::has_avx() {
+        all.push(x86::transpose8_f32);
+    }
+    all.push(portable::transpose8::<f32>);
+    all
 }
 
 /// The portable kernels, always compiled: the fallback, and the reference

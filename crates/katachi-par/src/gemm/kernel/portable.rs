@@ -2,7 +2,7 @@
 //! compiler vectorises for whatever the target has. Same tile sizes as the
 //! x86 kernels, so both run on the same packed panels.
 
-use super::{APanel, BPanel, MicroKernel, WriteBack, check_tile};
+use super::{APanel, BPanel, MicroKernel, WriteBack, check_block, check_tile};
 use crate::element::Element;
 
 pub(super) static F32: MicroKernel<f32> = MicroKernel {
@@ -56,6 +56,17 @@ fn tile<E: Element, const MR: usize, const NR: usize, const W: usize>(
                 .zip(row)
                 .zip(bias)
                 .for_each(|((o, &t), &b)| *o = t + b),
+        }
+    }
+}
+
+/// The portable [`TransposeFn`](super::TransposeFn): one element at a time,
+/// the destination written row by row.
+pub(super) fn transpose8<E: Copy>(src: &[E], src_rs: usize, out: &mut [E], out_rs: usize) {
+    check_block(src, src_rs, out, out_rs);
+    for q in 0..8 {
+        for r in 0..8 {
+            out[q * out_rs + r] = src[r * src_rs + q];
         }
     }
 }
