@@ -22,6 +22,8 @@
 mod portable;
 #[cfg(target_arch = "x86_64")]
 mod x86;
+#[cfg(target_arch = "x86_64")]
+mod x86_transpose;
 
 use std::sync::OnceLock;
 
@@ -191,8 +193,8 @@ pub(crate) fn transpose<E: Element>() -> TransposeFn<E> {
     static F64: OnceLock<TransposeFn<f64>> = OnceLock::new();
     let of_f32 = F32.get_or_init(|| {
         #[cfg(target_arch = "x86_64")]
-        if x86::has_avx() {
-            return x86::transpose8_f32;
+        if x86_transpose::has_avx() {
+            return x86_transpose::transpose8_f32;
         }
         portable::transpose8::<f32>
     });
@@ -206,8 +208,8 @@ pub(crate) fn transpose<E: Element>() -> TransposeFn<E> {
 pub(crate) fn transposes_f32() -> Vec<TransposeFn<f32>> {
     let mut all: Vec<TransposeFn<f32>> = Vec::new();
     #[cfg(target_arch = "x86_64")]
-    if x86::has_avx() {
-        all.push(x86::transpose8_f32);
+    if x86_transpose::has_avx() {
+        all.push(x86_transpose::transpose8_f32);
     }
     all.push(portable::transpose8::<f32>);
     all
