@@ -1,5 +1,6 @@
-//! Element-wise kernels: the activations and their gradients, and the
-//! optimisers' updates. Each element is computed alone, so results never
+//! Element-wise kernels: the activations and their gradients (ReLU's also
+//! through a mask of where its output is positive), and the optimisers'
+//! updates. Each element is computed alone, so results never
 //! depend on how the work is split.
 
 use crate::compiled::compiled_here;
@@ -8,8 +9,10 @@ use crate::par::ELEMENTS_PER_TASK;
 use crate::par::Par;
 use crate::team;
 
+mod relu_mask;
 mod update;
 
+pub use relu_mask::{relu_grad_from_mask, relu_keeping_mask};
 pub use update::{Update, update};
 
 compiled_here!(
