@@ -14,7 +14,6 @@ pub struct AdaGrad<E: Element = f32> {
     /// Weight decay `λ` (0 for none).
     pub weight_decay: f64,
     h: Vec<Vec<E>>,
-    scratch: Vec<E>,
 }
 
 impl<E: Element> AdaGrad<E> {
@@ -24,7 +23,6 @@ impl<E: Element> AdaGrad<E> {
             lr,
             weight_decay: 0.0,
             h: Vec::new(),
-            scratch: Vec::new(),
         }
     }
 
@@ -42,11 +40,10 @@ fn scaled_step<E: Element>(
     params: &mut dyn Parameters<Elem = E>,
     (lr, weight_decay): (f64, f64),
     hs: &mut Vec<Vec<E>>,
-    scratch: &mut Vec<E>,
     (keep, add): (E, E),
 ) {
     let (lr, eps) = (E::from_f64(lr), E::from_f64(EPSILON));
-    for_each(params, weight_decay, scratch, |i, w, g, decay| {
+    for_each(params, weight_decay, |i, w, g, decay| {
         let h = state(hs, i, w.len());
         update(
             w,
@@ -82,13 +79,7 @@ impl<E: Element> Optimizer<E> for AdaGrad<E> {
 
     fn step(&mut self, params: &mut dyn Parameters<Elem = E>) {
         let hyper = (self.lr, self.weight_decay);
-        scaled_step(
-            params,
-            hyper,
-            &mut self.h,
-            &mut self.scratch,
-            (E::ONE, E::ONE),
-        );
+        scaled_step(params, hyper, &mut self.h, (E::ONE, E::ONE));
     }
 }
 
@@ -103,7 +94,6 @@ pub struct RmsProp<E: Element = f32> {
     /// Weight decay `λ` (0 for none).
     pub weight_decay: f64,
     h: Vec<Vec<E>>,
-    scratch: Vec<E>,
 }
 
 impl<E: Element> RmsProp<E> {
@@ -114,7 +104,6 @@ impl<E: Element> RmsProp<E> {
             decay: 0.99,
             weight_decay: 0.0,
             h: Vec::new(),
-            scratch: Vec::new(),
         }
     }
 
@@ -145,7 +134,7 @@ impl<E: Element> Optimizer<E> for RmsProp<E> {
     fn step(&mut self, params: &mut dyn Parameters<Elem = E>) {
         let (rho, keep) = (E::from_f64(self.decay), E::from_f64(1.0 - self.decay));
         let hyper = (self.lr, self.weight_decay);
-        scaled_step(params, hyper, &mut self.h, &mut self.scratch, (rho, keep));
+        scaled_step(params, hyper, &mut self.h, (rho, keep));
     }
 }
 
@@ -166,7 +155,6 @@ pub struct Adam<E: Element = f32> {
     m: Vec<Vec<E>>,
     v: Vec<Vec<E>>,
     t: i32,
-    scratch: Vec<E>,
 }
 
 impl<E: Element> Adam<E> {
@@ -180,7 +168,6 @@ impl<E: Element> Adam<E> {
             m: Vec::new(),
             v: Vec::new(),
             t: 0,
-            scratch: Vec::new(),
         }
     }
 
@@ -222,29 +209,24 @@ impl<E: Element> Optimizer<E> for Adam<E> {
         let (lr_t, eps) = (E::from_f64(lr_t), E::from_f64(EPSILON));
         let (b1, b2) = (E::from_f64(1.0 - self.beta1), E::from_f64(1.0 - self.beta2));
         let (ms, vs) = (&mut self.m, &mut self.v);
-        for_each(
-            params,
-            self.weight_decay,
-            &mut self.scratch,
-            |i, w, g, decay| {
-                state(ms, i, w.len());
-                state(vs, i, w.len());
-                let (m, v) = (&mut ms[i], &mut vs[i]);
-                update(
-                    w,
-                    g,
-                    decay,
-                    Update::Adam {
-                        lr_t,
-                        b1,
-                        b2,
-                        eps,
-                        m,
-                        v,
-                    },
-                );
-            },
-        );
+        for_each(params, self.weight_decay, |i, w, g, decay| {
+            state(ms, i, w.len());
+            state(vs, i, w.len());
+            let (m, v) = (&mut ms[i], &mut vs[i]);
+            update(
+                w,
+                g,
+                decay,
+                Update::Adam {
+                    lr_t,
+                    b1,
+                    b2,
+                    eps,
+                    m,
+                    v,
+                },
+            );
+        });
     }
 }
 

@@ -137,15 +137,14 @@ pub(crate) fn check_rates(lr: f64, weight_decay: f64) -> crate::error::Result<()
 pub const EPSILON: f64 = 1e-7;
 
 /// Calls `update(index, value, grad, decay)` for every learned parameter
-/// (buffers are skipped but keep their index). `grad` is a scratch copy, so
-/// the stored gradient is left as backward computed it, and `decay` is the
-/// weight decay to add to it, for weights only; the kernel in
-/// `katachi_par::elementwise::update` does both in one pass.
+/// (buffers are skipped but keep their index). `decay` is the weight decay
+/// to add to the gradient, for weights only; the kernel in
+/// `katachi_par::elementwise::update` adds it as it reads the gradient, so
+/// the stored gradient is left as backward computed it.
 fn for_each<E: Element>(
     params: &mut dyn Parameters<Elem = E>,
     weight_decay: f64,
-    scratch: &mut Vec<E>,
-    mut update: impl FnMut(usize, &mut [E], &mut [E], Option<E>),
+    mut update: impl FnMut(usize, &mut [E], &[E], Option<E>),
 ) {
     let mut index = 0;
     let decay = E::from_f64(weight_decay);
@@ -154,10 +153,8 @@ fn for_each<E: Element>(
             index += 1;
             return;
         }
-        scratch.clear();
-        scratch.extend_from_slice(p.grad);
         let decay = (weight_decay != 0.0 && matches!(p.role, Role::Weight { .. })).then_some(decay);
-        update(index, p.value, scratch, decay);
+        update(index, p.value, p.grad, decay);
         index += 1;
     });
 }

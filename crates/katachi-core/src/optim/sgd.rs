@@ -1,5 +1,7 @@
 //! Stochastic gradient descent, plain and with momentum.
 
+use std::marker::PhantomData;
+
 use katachi_par::elementwise::{Update, update};
 
 use super::{Optimizer, OptimizerState, check_rates, for_each, state};
@@ -13,7 +15,8 @@ pub struct Sgd<E: Element = f32> {
     pub lr: f64,
     /// Weight decay `λ` (0 for none).
     pub weight_decay: f64,
-    scratch: Vec<E>,
+    /// SGD keeps no state; the element type it updates is fixed all the same.
+    element: PhantomData<E>,
 }
 
 impl<E: Element> Sgd<E> {
@@ -22,7 +25,7 @@ impl<E: Element> Sgd<E> {
         Self {
             lr,
             weight_decay: 0.0,
-            scratch: Vec::new(),
+            element: PhantomData,
         }
     }
 
@@ -50,14 +53,9 @@ impl<E: Element> Optimizer<E> for Sgd<E> {
 
     fn step(&mut self, params: &mut dyn Parameters<Elem = E>) {
         let lr = E::from_f64(self.lr);
-        for_each(
-            params,
-            self.weight_decay,
-            &mut self.scratch,
-            |_, w, g, decay| {
-                update(w, g, decay, Update::Sgd { lr });
-            },
-        );
+        for_each(params, self.weight_decay, |_, w, g, decay| {
+            update(w, g, decay, Update::Sgd { lr });
+        });
     }
 }
 
@@ -71,7 +69,6 @@ pub struct Momentum<E: Element = f32> {
     /// Weight decay `λ` (0 for none).
     pub weight_decay: f64,
     velocity: Vec<Vec<E>>,
-    scratch: Vec<E>,
 }
 
 impl<E: Element> Momentum<E> {
@@ -82,7 +79,6 @@ impl<E: Element> Momentum<E> {
             momentum: 0.9,
             weight_decay: 0.0,
             velocity: Vec::new(),
-            scratch: Vec::new(),
         }
     }
 
@@ -113,15 +109,10 @@ impl<E: Element> Optimizer<E> for Momentum<E> {
     fn step(&mut self, params: &mut dyn Parameters<Elem = E>) {
         let (lr, alpha) = (E::from_f64(self.lr), E::from_f64(self.momentum));
         let velocity = &mut self.velocity;
-        for_each(
-            params,
-            self.weight_decay,
-            &mut self.scratch,
-            |i, w, g, decay| {
-                let v = state(velocity, i, w.len());
-                update(w, g, decay, Update::Momentum { lr, alpha, v });
-            },
-        );
+        for_each(params, self.weight_decay, |i, w, g, decay| {
+            let v = state(velocity, i, w.len());
+            update(w, g, decay, Update::Momentum { lr, alpha, v });
+        });
     }
 }
 

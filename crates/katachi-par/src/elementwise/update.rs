@@ -6,7 +6,7 @@ use crate::element::Element;
 compiled_here!(
     /// This module's kernels, compiled here for `f32` and `f64`.
     Compiled {
-        update: fn(&mut [E], &mut [E], Option<E>, Update<'_, E>) = update_impl,
+        update: fn(&mut [E], &[E], Option<E>, Update<'_, E>) = update_impl,
     }
 );
 
@@ -62,8 +62,13 @@ pub enum Update<'a, E> {
     },
 }
 
-/// Applies `update` to `w` with gradient `g`; with `decay`, `decay·w` is
-/// added to `g` first (weight decay), in place.
+/// Applies `update` to `w` with gradient `g`; with `decay`, the update
+/// uses `g + decay·w` (weight decay, `w` before the update) in place of
+/// `g`. `g` itself is only read.
+///
+/// Each element is updated in one pass over `w`, `g` and the state: for
+/// Adam that reads four arrays and writes three, where a pass per formula
+/// (and a copy of `g` to add the decay into) moved twice the bytes.
 ///
 /// # Panics
 /// If `w`, `g` and the update's state differ in length.
@@ -71,34 +76,48 @@ pub enum Update<'a, E> {
 /// ```
 /// use katachi::par::elementwise::{update, Update};
 /// let mut w = [1.0_f64, -2.0];
-/// let mut g = [0.5, -1.0];
-/// update(&mut w, &mut g, None, Update::Sgd { lr: 0.1 });
+/// let g = [0.5, -1.0];
+/// update(&mut w, &g, None, Update::Sgd { lr: 0.1 });
 /// assert_eq!(w, [0.95, -1.9]);
+/// // Weight decay 0.5: the step uses g + 0.5·w = [1.0, -2.0].
+/// update(&mut w, &g, Some(0.5), Update::Sgd { lr: 0.1 });
+/// assert_eq!(w, [0.95 - 0.1 * (0.5 + 0.5 * 0.95), -1.9 - 0.1 * (-1.0 + 0.5 * -1.9)]);
 /// ```
 #[track_caller]
-pub fn update<E: Element>(w: &mut [E], g: &mut [E], decay: Option<E>, update: Update<'_, E>) {
+pub fn update<E: Element>(w: &mut [E], g: &[E], decay: Option<E>, update: Update<'_, E>) {
     (Compiled::<E>::get().update)(w, g, decay, update)
 }
 
 /// The body of [update], instantiated here for each element type.
 pub(crate) fn update_impl<E: Element>(
     w: &mut [E],
-    g: &mut [E],
+    g: &[E],
     decay: Option<E>,
     update: Update<'_, E>,
 ) {
     assert_eq!(w.len(), g.len(), "update: the gradient's length");
-    if let Some(decay) = decay {
-        g.iter_mut()
-            .zip(w.iter())
-            .for_each(|(g, &w)| *g += decay * w);
+    // One loop body per case, so each compiles to straight vector code
+    // without a per-element branch on the decay.
+    match decay {
+        Some(decay) => apply(w, g, update, |g, w| g + decay * w),
+        None => apply(w, g, update, |g, _| g),
     }
+}
+
+/// [`update_impl`] with the gradient each element uses given by
+/// `grad(g, w)`, `w` the value before the update.
+#[inline(always)]
+fn apply<E: Element>(w: &mut [E], g: &[E], update: Update<'_, E>, grad: impl Fn(E, E) -> E) {
     match update {
-        Update::Sgd { lr } => w.iter_mut().zip(g.iter()).for_each(|(w, &g)| *w -= lr * g),
+        Update::Sgd { lr } => {
+            for (w, &g) in w.iter_mut().zip(g) {
+                *w -= lr * grad(g, *w);
+            }
+        }
         Update::Momentum { lr, alpha, v } => {
             assert_eq!(v.len(), w.len(), "update: the velocity's length");
-            for ((w, v), &g) in w.iter_mut().zip(v.iter_mut()).zip(g.iter()) {
-                *v = alpha * *v - lr * g;
+            for ((w, v), &g) in w.iter_mut().zip(v.iter_mut()).zip(g) {
+                *v = alpha * *v - lr * grad(g, *w);
                 *w += *v;
             }
         }
@@ -110,7 +129,8 @@ pub(crate) fn update_impl<E: Element>(
             h,
         } => {
             assert_eq!(h.len(), w.len(), "update: the accumulator's length");
-            for ((w, h), &g) in w.iter_mut().zip(h.iter_mut()).zip(g.iter()) {
+            for ((w, h), &g) in w.iter_mut().zip(h.iter_mut()).zip(g) {
+                let g = grad(g, *w);
                 *h = keep * *h + add * (g * g);
                 *w -= lr * g / (h.sqrt() + eps);
             }
@@ -127,14 +147,11 @@ pub(crate) fn update_impl<E: Element>(
                 m.len() == w.len() && v.len() == w.len(),
                 "update: the moments' lengths"
             );
-            for (m, &g) in m.iter_mut().zip(g.iter()) {
+            for (((w, m), v), &g) in w.iter_mut().zip(m.iter_mut()).zip(v.iter_mut()).zip(g) {
+                let g = grad(g, *w);
                 *m += b1 * (g - *m);
-            }
-            for (v, &g) in v.iter_mut().zip(g.iter()) {
                 *v += b2 * (g * g - *v);
-            }
-            for ((w, &m), &v) in w.iter_mut().zip(m.iter()).zip(v.iter()) {
-                *w -= lr_t * m / (v.sqrt() + eps);
+                *w -= lr_t * *m / (v.sqrt() + eps);
             }
         }
     }
@@ -147,9 +164,9 @@ mod tests {
     #[test]
     fn updates_follow_the_formulas() {
         let g0 = [0.5_f64, -1.0];
-        let step = |u: &mut dyn FnMut(&mut [f64], &mut [f64])| {
-            let (mut w, mut g) = ([1.0, -2.0], g0);
-            u(&mut w, &mut g);
+        let step = |u: &mut dyn FnMut(&mut [f64], &[f64])| {
+            let mut w = [1.0, -2.0];
+            u(&mut w, &g0);
             w
         };
         assert_eq!(
@@ -213,5 +230,59 @@ mod tests {
                 -2.0 + 0.01 * 0.1 / 0.001_f64.sqrt()
             ]
         );
+    }
+
+    /// With a decay, every update equals the same update without one given
+    /// `g + decay·w` as its gradient, bit for bit (weights and state), and
+    /// `g` is left alone.
+    #[test]
+    fn decay_is_the_update_of_the_decayed_gradient() {
+        let w0: Vec<f32> = (0..37).map(|i| (i as f32 * 0.37).sin() * 3.0).collect();
+        let g0: Vec<f32> = (0..37).map(|i| (i as f32 * 0.91).cos() * 0.2).collect();
+        let decay = 0.03_f32;
+        let decayed: Vec<f32> = g0.iter().zip(&w0).map(|(&g, &w)| g + decay * w).collect();
+        // Runs update `kind` from fresh state; returns w and both states.
+        let run = |kind: usize, g: &[f32], decay: Option<f32>| {
+            let mut w = w0.clone();
+            let mut a: Vec<f32> = (0..37)
+                .map(|i| (i as f32 * 0.13).sin().abs() * 0.1)
+                .collect();
+            let mut b = a.clone();
+            let u = match kind {
+                0 => Update::Sgd { lr: 0.1 },
+                1 => Update::Momentum {
+                    lr: 0.1,
+                    alpha: 0.9,
+                    v: &mut a,
+                },
+                2 => Update::Scaled {
+                    lr: 0.01,
+                    keep: 0.99,
+                    add: 0.01,
+                    eps: 1e-7,
+                    h: &mut a,
+                },
+                _ => Update::Adam {
+                    lr_t: 0.001,
+                    b1: 0.1,
+                    b2: 0.001,
+                    eps: 1e-7,
+                    m: &mut a,
+                    v: &mut b,
+                },
+            };
+            update(&mut w, g, decay, u);
+            let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+            [bits(&w), bits(&a), bits(&b)]
+        };
+        for kind in 0..4 {
+            let with = run(kind, &g0, Some(decay));
+            assert_eq!(with, run(kind, &decayed, None), "update {kind}");
+            assert_ne!(
+                with,
+                run(kind, &g0, None),
+                "update {kind} ignored the decay"
+            );
+        }
     }
 }
