@@ -118,17 +118,23 @@ fn lane_sums_add_every_element() {
 /// padding of odd kernels (the shifted-plane path) and without.
 #[test]
 fn im2col_matches_its_definition() {
-    for (kernel, stride, padding) in [
+    // Widths whose output lines are shorter than a copy block, a few
+    // blocks with a ragged end, and longer than the inline copies go.
+    let cases = [
         (3, 1, 1),
         (5, 1, 2),
         (1, 1, 0),
         (3, 1, 0),
         (3, 1, 2),
         (3, 2, 1),
-    ] {
+    ];
+    for ((kernel, stride, padding), width) in
+        cases.into_iter().flat_map(|c| [6, 29, 75].map(|w| (c, w)))
+    {
         let d = ConvDims {
             batch: 1,
             kernel,
+            width,
             ..dims(stride, padding)
         };
         let x = random(d.image_len(), 6);
@@ -153,7 +159,7 @@ fn im2col_matches_its_definition() {
                             let got = col[((c * kernel + i) * kernel + j) * oh * ow + oy * ow + ox];
                             assert!(
                                 got == want,
-                                "k {kernel} s {stride} p {padding}: ({c},{i},{j},{oy},{ox}) {got} vs {want}"
+                                "k {kernel} s {stride} p {padding} w {width}: ({c},{i},{j},{oy},{ox}) {got} vs {want}"
                             );
                         }
                     }
