@@ -108,7 +108,7 @@ fn deep_patches_and_many_filters_match_the_definition() {
 
 #[test]
 fn lane_sums_add_every_element() {
-    for n in [0, 1, 7, 8, 9, 100] {
+    for n in [0, 1, 7, 8, 9, 15, 16, 17, 100, 577] {
         let v: Vec<f64> = (1..=n).map(f64::from).collect();
         assert_eq!(lane_sum(&v), f64::from(n * (n + 1) / 2), "n = {n}");
     }
