@@ -294,6 +294,9 @@ fn results_do_not_depend_on_the_thread_count() {
     same_bits_on_any_pool::<f32>(100, 784, 50, false);
     same_bits_on_any_pool::<f32>(784, 100, 50, true);
     same_bits_on_any_pool::<f32>(300, 600, 130, false);
+    // A B~ large enough to share: tall row blocks pack their own blocks of
+    // it on 2 and 3 threads, 8 threads share one packed copy.
+    same_bits_on_any_pool::<f32>(300, 700, 260, false);
     same_bits_on_any_pool::<f64>(127, 300, 33, true);
 }
 
