@@ -121,6 +121,35 @@ pub(crate) fn cpu_is_amd() -> bool {
     (vendor.ebx, vendor.edx, vendor.ecx) == (0x6874_7541, 0x6974_6e65, 0x444d_4163)
 }
 
+/// Whether this CPU executes 512-bit vector instructions as two 256-bit
+/// halves: AMD's Zen 4 (family 19h with AVX-512). Its AVX-512 FMAs then
+/// cost twice a 256-bit one, so the GEMM computes a ragged panel's half
+/// and quarter apart rather than the whole panel (`gemm::tile`). Zen 5
+/// (family 1Ah) and Intel's AVX-512 cores have full-width units.
+pub(crate) fn avx512_in_halves() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        if !cpu_is_amd() || !is_x86_feature_detected!("avx512f") {
+            return false;
+        }
+        family(std::arch::x86_64::__cpuid_count(1, 0).eax) == 0x19
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    false
+}
+
+/// The CPU family in CPUID leaf 1's `eax`: the base family, plus the
+/// extended family where the base is 0xF (as every AMD core since K8).
+#[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
+fn family(eax: u32) -> u32 {
+    let base = (eax >> 8) & 0xf;
+    if base == 0xf {
+        base + ((eax >> 20) & 0xff)
+    } else {
+        base
+    }
+}
+
 #[cfg(target_arch = "x86_64")]
 fn detect() -> Option<CacheSizes> {
     use std::arch::x86_64::__cpuid_count;
@@ -208,5 +237,14 @@ mod tests {
             .map(|(a, b, c)| decode(a, b, c).unwrap());
         let sizes = summarize(leaves).unwrap();
         assert_eq!((sizes.l2, sizes.l3), (2 << 20, 2 << 20));
+    }
+
+    #[test]
+    fn families_decode_as_vendors_number_them() {
+        // Zen 4 (EPYC 9004, family 19h model 11h), Zen 5 (EPYC 9005,
+        // family 1Ah model 02h), Sapphire Rapids (family 6 model 8Fh).
+        assert_eq!(family(0x00A1_0F11), 0x19);
+        assert_eq!(family(0x00B0_0F20), 0x1A);
+        assert_eq!(family(0x0008_06F8), 6);
     }
 }

@@ -66,6 +66,7 @@ fn blockings(real: Blocking) -> [Blocking; 4] {
         Blocking {
             direct_a_max_n: usize::MAX,
             direct_b_max_m: 0,
+            split_ragged_panel: !real.split_ragged_panel,
             ..real
         },
         Blocking {
@@ -79,6 +80,7 @@ fn blockings(real: Blocking) -> [Blocking; 4] {
             nc: 48,
             direct_a_max_n: 40,
             direct_b_max_m: 40,
+            split_ragged_panel: !real.split_ragged_panel,
         },
     ]
 }
@@ -203,8 +205,15 @@ fn same_bits_on_every_kernel<E: Element>(
     // The widths leave every ragged last panel shape on some kernel: 70 is
     // a quarter of a 32-wide panel, a half of 16 and a half and a quarter
     // of 8; 50 a half and a quarter of 32; 43 a half and a quarter of 16.
+    // Each with a half and a quarter computed apart and as one panel.
     for n in [70, 50, 43] {
-        same_bits_for_width(&kernels, blocking, n);
+        for split_ragged_panel in [false, true] {
+            let blocking = Blocking {
+                split_ragged_panel,
+                ..blocking
+            };
+            same_bits_for_width(&kernels, blocking, n);
+        }
     }
     let names: Vec<&str> = kernels.iter().map(|kernel| kernel.name).collect();
     require_kernel_among(&names);
@@ -220,7 +229,7 @@ fn same_bits_for_width<E: Element>(
     let (m, k) = (37, 300);
     let a = random::<E>(&mut rng, m * k);
     let b = random::<E>(&mut rng, k * n);
-    let run = |kernel: &MicroKernel<E>| {
+    let run = |kernel: &MicroKernel<E>, blocking: Blocking| {
         let mut c = vec![E::ZERO; m * n];
         let product = Product {
             dst: MatMut::row_major(&mut c, m, n),
@@ -232,11 +241,16 @@ fn same_bits_for_width<E: Element>(
         gemm_packed_with(kernel, blocking, product, Par::Seq);
         c
     };
-    let reference = run(kernel::portable(kernels));
+    // The reference computes every ragged panel whole.
+    let whole = Blocking {
+        split_ragged_panel: false,
+        ..blocking
+    };
+    let reference = run(kernel::portable(kernels), whole);
     for kernel in kernels {
         assert!(
-            run(kernel) == reference,
-            "{kernel:?} disagrees with the portable kernel, {m}×{k}×{n}"
+            run(kernel, blocking) == reference,
+            "{kernel:?} under {blocking:?} disagrees with the portable kernel, {m}×{k}×{n}"
         );
     }
 }

@@ -9,6 +9,7 @@
 use std::ops::Range;
 
 use super::blocking::Blocking;
+use super::grid::BlockGrid;
 use super::kernel::MicroKernel;
 use super::pack::{pack_a, pack_b};
 use super::tile::{ASource, BSource, Block, MAX_TILE, MacroTile, macro_tile};
@@ -88,6 +89,7 @@ pub(crate) fn gemm_packed<E: Element>(
         // the one row of a transposed column), so a panel row is one or two
         // vector loads.
         direct_b: rhs.cs == 1 && rhs.rs >= n && m <= blocking.direct_b_max_m,
+        split_ragged: blocking.split_ragged_panel,
         accum,
         bias,
         lhs,
@@ -120,6 +122,8 @@ struct Plan<'a, E: 'static> {
     blocks: BlockGrid,
     direct_a: bool,
     direct_b: bool,
+    /// [`Blocking::split_ragged_panel`].
+    split_ragged: bool,
     accum: Accum,
     bias: Option<&'a [E]>,
     lhs: MatRef<'a, E>,
@@ -191,6 +195,7 @@ impl<E: Element> Plan<'_, E> {
                 nc,
                 mc: mc_here,
                 kc,
+                split_ragged: self.split_ragged,
             };
             macro_tile(self.kernel, &a, &bblock, tile, block);
         }
@@ -339,42 +344,6 @@ enum BBlocks<'a, E> {
     InPlace(&'a mut Vec<E>),
     /// Packed a block at a time into this buffer, just before its use.
     EachBlock(&'a mut Vec<E>),
-}
-
-/// The (LOOP 5, LOOP 4) blocks of B~, in packing order, and where each lies
-/// in the packed buffer.
-#[derive(Clone, Copy)]
-struct BlockGrid {
-    n: usize,
-    k: usize,
-    nc: usize,
-    kc: usize,
-    nr: usize,
-}
-
-impl BlockGrid {
-    /// `(jc, pc, offset, len)` for every block: LOOP 5 over column blocks,
-    /// LOOP 4 over depth blocks.
-    fn iter(self) -> impl Iterator<Item = (usize, usize, usize, usize)> {
-        let mut offset = 0;
-        (0..self.n)
-            .step_by(self.nc)
-            .flat_map(move |jc| (0..self.k).step_by(self.kc).map(move |pc| (jc, pc)))
-            .map(move |(jc, pc)| {
-                let len =
-                    self.nc.min(self.n - jc).div_ceil(self.nr) * self.nr * self.kc.min(self.k - pc);
-                let start = offset;
-                offset += len;
-                (jc, pc, start, len)
-            })
-    }
-
-    /// Elements of the whole packed B~: the blocks' lengths added up (a
-    /// column block narrower than a whole number of panels is padded on its
-    /// own, so this is not simply `ceil(n / NR)·NR·k`).
-    fn packed_len(self) -> usize {
-        self.iter().map(|(_, _, _, len)| len).sum()
-    }
 }
 
 /// Cache-line alignment for packed panels: a 256-bit load from a panel row

@@ -12,6 +12,7 @@
 //!   costs more than it saves.
 
 mod blocking;
+mod grid;
 pub(crate) mod kernel;
 mod loops;
 mod pack;
@@ -216,7 +217,10 @@ pub(crate) fn blocking<E: Element>() -> Blocking {
     };
     *cell.get_or_init(|| {
         let kernel = best_kernel::<E>();
-        Blocking::for_kernel(kernel.mr, kernel.nr, size_of::<E>(), cache_sizes())
+        Blocking {
+            split_ragged_panel: crate::caches::avx512_in_halves(),
+            ..Blocking::for_kernel(kernel.mr, kernel.nr, size_of::<E>(), cache_sizes())
+        }
     })
 }
 

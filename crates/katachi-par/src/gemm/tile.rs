@@ -97,6 +97,8 @@ pub(super) struct MacroTile<'c, E> {
     pub(super) nc: usize,
     pub(super) mc: usize,
     pub(super) kc: usize,
+    /// [`Blocking::split_ragged_panel`](super::blocking::Blocking).
+    pub(super) split_ragged: bool,
 }
 
 /// LOOPS 2 and 1: every micro-tile of one macro-tile of C.
@@ -114,6 +116,7 @@ pub(super) fn macro_tile<E: Element>(
         nc,
         mc,
         kc,
+        split_ragged,
     } = tile;
     let (mr, nr) = (kernel.mr, kernel.nr);
     // LOOP 2: micro-panels of B~.
@@ -145,7 +148,9 @@ pub(super) fn macro_tile<E: Element>(
                 // quarter (the last 4 of SimpleConvNet's 100 columns), a
                 // half, or a half and the quarter beside it (the last 18 of
                 // the book net's 50). Every part gives each element the
-                // multiply-adds of the whole kernel.
+                // multiply-adds of the whole kernel. A half and a quarter
+                // are two passes over A, which beat one whole pass only
+                // where FMAs are dear (`split_ragged`).
                 let edge = match kernel.short {
                     Some(short) if rows <= short.mr => short,
                     _ => kernel,
@@ -154,7 +159,7 @@ pub(super) fn macro_tile<E: Element>(
                     (edge.quarter, None)
                 } else if cols <= nr / 2 {
                     (edge.half, None)
-                } else if cols <= nr / 4 * 3 {
+                } else if split_ragged && cols <= nr / 4 * 3 {
                     (edge.half, Some(edge.quarter))
                 } else {
                     (edge.run, None)
