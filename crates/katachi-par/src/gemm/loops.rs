@@ -317,11 +317,11 @@ fn drive<E: Element>(
         });
         return;
     }
-    if mc >= OWN_B_BLOCKS_FROM_ROWS {
+    if threads > 1 && mc >= OWN_B_BLOCKS_FROM_ROWS {
         // Tall row blocks each pack B~ a block at a time for themselves, as
         // one row block does: read from this core's cache, not from a B~
         // packed by all (2 threads, Zen 5: 256×784×1024 and 256×1024×1024
-        // 10–25 % faster, 1024³ 7 %).
+        // 10–25 % faster, 1024³ 7 %). One thread packs B~ once instead.
         team::for_each(threads, blocks, |(ib, (c_rows, task))| {
             plan.row_block(BBlocks::EachBlock(&mut task.b), ib, c_rows, &mut task.a);
         });

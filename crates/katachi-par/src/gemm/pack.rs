@@ -156,10 +156,30 @@ fn interleave<E: Element, const N: usize>(
     let grouped = valid / CHUNK * CHUNK;
     let transpose = kernel::transpose::<E>();
     let mut block = [[E::ZERO; CHUNK]; N];
+    // A whole panel of a height that is not a multiple of 8 (the 6 and 12
+    // rows of the AVX-512 kernels): its last `N % 8` runs go through one
+    // more transpose, of a block padded with zero rows, and land in each
+    // lane as a copy of constant length (lane by lane, they were a twentieth
+    // of a 1024³ product).
+    let (rest, mut left, mut dealt) = (
+        N % CHUNK,
+        [E::ZERO; CHUNK * CHUNK],
+        [E::ZERO; CHUNK * CHUNK],
+    );
     for (c, out_chunk) in out[..whole * N].chunks_exact_mut(CHUNK * N).enumerate() {
         for j0 in (0..grouped).step_by(CHUNK) {
             let src = &data[first + j0 * step + c * CHUNK..];
             transpose(src, step, &mut out_chunk[j0..], N);
+        }
+        if valid == N && rest != 0 {
+            for (j, row) in left.chunks_exact_mut(CHUNK).take(rest).enumerate() {
+                row.copy_from_slice(&run(grouped + j)[c * CHUNK..(c + 1) * CHUNK]);
+            }
+            transpose(&left, CHUNK, &mut dealt, CHUNK);
+            for (lane, column) in out_chunk.chunks_exact_mut(N).zip(dealt.chunks_exact(CHUNK)) {
+                lane[N - rest..].copy_from_slice(&column[..rest]);
+            }
+            continue;
         }
         for (j, dst) in block.iter_mut().enumerate().take(valid).skip(grouped) {
             dst.copy_from_slice(&run(j)[c * CHUNK..(c + 1) * CHUNK]);
