@@ -51,6 +51,10 @@ pub(crate) fn im2col_impl<E: Element>(x: &[E], col: &mut [E], dims: &ConvDims) {
     // Stride 1 with "same" padding (2p = k − 1, DeepConvNet's 3×3 pad 1):
     // each col row is the plane shifted, one copy instead of one per line.
     let same = dims.stride == 1 && out_w == dims.width;
+    // Stride 1 without padding (SimpleConvNet's 5×5): every window lies in
+    // the image, so each output line is one run of an input line, with no
+    // padding to find or zero.
+    let valid = dims.stride == 1 && dims.padding == 0;
     for plane in x.chunks_exact(dims.height * dims.width) {
         for i in 0..dims.kernel {
             for j in 0..dims.kernel {
@@ -58,6 +62,13 @@ pub(crate) fn im2col_impl<E: Element>(x: &[E], col: &mut [E], dims: &ConvDims) {
                 let columns = valid_columns(out_w, j, dims);
                 if same {
                     shifted_plane(plane, row, (i, j), columns, dims);
+                    continue;
+                }
+                if valid {
+                    for (oy, out) in row.chunks_exact_mut(out_w).enumerate() {
+                        let line = &plane[(oy + i) * dims.width + j..][..out_w];
+                        copy_short_run(out, line);
+                    }
                     continue;
                 }
                 for (oy, out) in row.chunks_exact_mut(out_w).enumerate() {
