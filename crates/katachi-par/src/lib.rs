@@ -45,8 +45,10 @@
 //! assert_eq!(c, [19.0, 22.0, 43.0, 50.0]);
 //! ```
 
-// `unsafe` is allowed in exactly two modules: the x86 kernels (the GEMM's
-// micro-kernels and the 8 × 8 transpose packing uses), and the team of threads (a parallel region's task lent to its threads).
+// `unsafe` is allowed in exactly three places: the x86 kernels (the GEMM's
+// micro-kernels and the 8 × 8 transpose packing uses), the team of threads
+// (a parallel region's task lent to its threads), and `wide` (element-wise
+// loops entered through an AVX2 function).
 #![deny(unsafe_code)]
 
 pub mod affine;
@@ -66,6 +68,7 @@ pub mod pool;
 mod scratch;
 pub mod softmax_xent;
 mod team;
+mod wide;
 
 pub use element::{Element, ElementKind};
 pub use gemm::{Accum, gemm};

@@ -9,6 +9,7 @@ use crate::compiled::compiled_here;
 use crate::element::Element;
 use crate::par::{ELEMENTS_PER_TASK, Par};
 use crate::team;
+use crate::wide::wide;
 
 use super::Activation;
 
@@ -46,12 +47,7 @@ pub fn relu_keeping_mask<E: Element>(x: &mut [E], positive: &mut [u8], par: Par)
 /// The body of [relu_keeping_mask], instantiated here for each element type.
 pub(crate) fn relu_keeping_mask_impl<E: Element>(x: &mut [E], positive: &mut [u8], par: Par) {
     assert_eq!(x.len(), positive.len(), "relu: the mask's length");
-    let each = |(x, positive): (&mut [E], &mut [u8])| {
-        x.iter_mut().zip(positive).for_each(|(v, p)| {
-            *v = Activation::Relu.f(*v);
-            *p = u8::from(*v > E::ZERO);
-        })
-    };
+    let each = |(x, positive): (&mut [E], &mut [u8])| wide(|| relu_keeping_mask_seq(x, positive));
     if par.split_elements(x.len()) {
         let chunks = x.chunks_mut(ELEMENTS_PER_TASK);
         let chunks = chunks.zip(positive.chunks_mut(ELEMENTS_PER_TASK));
@@ -78,14 +74,7 @@ pub fn relu_grad_from_mask<E: Element>(dy: &mut [E], positive: &[u8], par: Par) 
 /// type.
 pub(crate) fn relu_grad_from_mask_impl<E: Element>(dy: &mut [E], positive: &[u8], par: Par) {
     assert_eq!(dy.len(), positive.len(), "relu gradient: the mask's length");
-    // Whether the mask is set, as 0.0 or 1.0, multiplied in: with a
-    // select on it instead, the compiler skips the product by one and
-    // branches on every element.
-    let each = |(dy, positive): (&mut [E], &[u8])| {
-        dy.iter_mut()
-            .zip(positive)
-            .for_each(|(d, &p)| *d *= E::from_f64(f64::from(u8::from(p != 0))))
-    };
+    let each = |(dy, positive): (&mut [E], &[u8])| wide(|| relu_grad_from_mask_seq(dy, positive));
     if par.split_elements(dy.len()) {
         let chunks = dy.chunks_mut(ELEMENTS_PER_TASK);
         team::for_each(
@@ -96,6 +85,26 @@ pub(crate) fn relu_grad_from_mask_impl<E: Element>(dy: &mut [E], positive: &[u8]
     } else {
         each((dy, positive));
     }
+}
+
+/// One thread's part of [relu_keeping_mask].
+#[inline(always)]
+fn relu_keeping_mask_seq<E: Element>(x: &mut [E], positive: &mut [u8]) {
+    x.iter_mut().zip(positive).for_each(|(v, p)| {
+        *v = Activation::Relu.f(*v);
+        *p = u8::from(*v > E::ZERO);
+    })
+}
+
+/// One thread's part of [relu_grad_from_mask].
+#[inline(always)]
+fn relu_grad_from_mask_seq<E: Element>(dy: &mut [E], positive: &[u8]) {
+    // Whether the mask is set, as 0.0 or 1.0, multiplied in: with a
+    // select on it instead, the compiler skips the product by one and
+    // branches on every element.
+    dy.iter_mut()
+        .zip(positive)
+        .for_each(|(d, &p)| *d *= E::from_f64(f64::from(u8::from(p != 0))))
 }
 
 #[cfg(test)]
