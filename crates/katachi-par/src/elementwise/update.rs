@@ -233,48 +233,55 @@ mod tests {
         );
     }
 
+    /// Update `kind` (0 SGD, 1 momentum, 2 RMSProp-style scaled, 3 Adam)
+    /// with `a` as its first state vector and `b` as Adam's second.
+    fn update_of_kind<'s>(kind: usize, a: &'s mut [f32], b: &'s mut [f32]) -> Update<'s, f32> {
+        match kind {
+            0 => Update::Sgd { lr: 0.1 },
+            1 => Update::Momentum {
+                lr: 0.1,
+                alpha: 0.9,
+                v: a,
+            },
+            2 => Update::Scaled {
+                lr: 0.01,
+                keep: 0.99,
+                add: 0.01,
+                eps: 1e-7,
+                h: a,
+            },
+            _ => Update::Adam {
+                lr_t: 0.001,
+                b1: 0.1,
+                b2: 0.001,
+                eps: 1e-7,
+                m: a,
+                v: b,
+            },
+        }
+    }
+
+    /// The bits of a weight vector and two state vectors, for comparing.
+    fn bits(vectors: [Vec<f32>; 3]) -> [Vec<u32>; 3] {
+        vectors.map(|v| v.iter().map(|x| x.to_bits()).collect())
+    }
+
     /// With a decay, every update equals the same update without one given
-    /// `g + decay·w` as its gradient, bit for bit (weights and state), and
-    /// `g` is left alone.
+    /// `g + decay·w` as its gradient, bit for bit (weights and state).
     #[test]
     fn decay_is_the_update_of_the_decayed_gradient() {
         let w0: Vec<f32> = (0..37).map(|i| (i as f32 * 0.37).sin() * 3.0).collect();
         let g0: Vec<f32> = (0..37).map(|i| (i as f32 * 0.91).cos() * 0.2).collect();
+        let s0: Vec<f32> = (0..37)
+            .map(|i| (i as f32 * 0.13).sin().abs() * 0.1)
+            .collect();
         let decay = 0.03_f32;
         let decayed: Vec<f32> = g0.iter().zip(&w0).map(|(&g, &w)| g + decay * w).collect();
         // Runs update `kind` from fresh state; returns w and both states.
         let run = |kind: usize, g: &[f32], decay: Option<f32>| {
-            let mut w = w0.clone();
-            let mut a: Vec<f32> = (0..37)
-                .map(|i| (i as f32 * 0.13).sin().abs() * 0.1)
-                .collect();
-            let mut b = a.clone();
-            let u = match kind {
-                0 => Update::Sgd { lr: 0.1 },
-                1 => Update::Momentum {
-                    lr: 0.1,
-                    alpha: 0.9,
-                    v: &mut a,
-                },
-                2 => Update::Scaled {
-                    lr: 0.01,
-                    keep: 0.99,
-                    add: 0.01,
-                    eps: 1e-7,
-                    h: &mut a,
-                },
-                _ => Update::Adam {
-                    lr_t: 0.001,
-                    b1: 0.1,
-                    b2: 0.001,
-                    eps: 1e-7,
-                    m: &mut a,
-                    v: &mut b,
-                },
-            };
-            update(&mut w, g, decay, u);
-            let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
-            [bits(&w), bits(&a), bits(&b)]
+            let (mut w, mut a, mut b) = (w0.clone(), s0.clone(), s0.clone());
+            update(&mut w, g, decay, update_of_kind(kind, &mut a, &mut b));
+            bits([w, a, b])
         };
         for kind in 0..4 {
             let with = run(kind, &g0, Some(decay));
@@ -306,35 +313,13 @@ mod tests {
                 for kind in 0..4 {
                     let run = |through_wide: bool| {
                         let (mut w, mut a, mut b) = (w0.clone(), s0.clone(), s0.clone());
-                        let u = match kind {
-                            0 => Update::Sgd { lr: 0.1 },
-                            1 => Update::Momentum {
-                                lr: 0.1,
-                                alpha: 0.9,
-                                v: &mut a,
-                            },
-                            2 => Update::Scaled {
-                                lr: 0.01,
-                                keep: 0.9,
-                                add: 0.1,
-                                eps: 1e-7,
-                                h: &mut a,
-                            },
-                            _ => Update::Adam {
-                                lr_t: 0.001,
-                                b1: 0.1,
-                                b2: 0.001,
-                                eps: 1e-7,
-                                m: &mut a,
-                                v: &mut b,
-                            },
-                        };
+                        let u = update_of_kind(kind, &mut a, &mut b);
                         match (through_wide, decay) {
                             (true, _) => update(&mut w, &g, decay, u),
                             (false, Some(d)) => apply(&mut w, &g, u, |g, w| g + d * w),
                             (false, None) => apply(&mut w, &g, u, |g, _| g),
                         }
-                        [w, a, b].map(|v| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>())
+                        bits([w, a, b])
                     };
                     assert_eq!(run(true), run(false), "update {kind}, n = {n}, {decay:?}");
                 }
